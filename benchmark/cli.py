@@ -1,0 +1,199 @@
+"""The command line: ``python -m benchmark COMMAND ...`` (see ``--help``).
+
+Exit codes: 0 success, 2 bad input or usage (one line on stderr naming the file or option),
+1 unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from benchmark import __version__
+from benchmark.errors import InputError
+
+PROG = "python -m benchmark"
+
+#: Commands of the design that later issues build; they say so and exit 2.
+NOT_BUILT = {
+    "run": "the benchmark runner",
+    "segment": "the batch course segmentation",
+    "classify": "the feature classifiers",
+    "report": "the HTML report",
+    "compare": "the comparison of runs",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message):  # noqa: D102 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command of the design (DESIGN.md, "The commands")."""
+    parser = _Parser(prog=PROG, description="massbench: classical and deep mammographic mass "
+                     "segmentation, benchmarked on identical splits.")
+    parser.add_argument("--version", action="version", version=f"massbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run methods on every fold and write a run folder "
+                         "[not built yet]")
+    which = run.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every registered method")
+    which.add_argument("--methods", help="comma-separated method names")
+    run.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
+                     "'phantom' (default)")
+    run.add_argument("--profile", choices=("quick", "standard"), default="standard")
+    run.add_argument("--folds", type=_positive_int)
+    run.add_argument("--seed", type=_non_negative_int)
+    run.add_argument("--out", help="run folder (default: a new folder under runs/)")
+    run.add_argument("--jobs", type=_positive_int, default=1)
+    run.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+
+    sub.add_parser("list", help="registered methods and datasets")
+
+    data = sub.add_parser("data", help="summarise a dataset: cases, labels, patients, sizes, "
+                          "problems")
+    data.add_argument("path", help="course-format folder, manifest CSV or 'phantom'")
+    data.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    phantom = sub.add_parser("make-phantom", help="write the synthetic dataset in the course "
+                             "format")
+    phantom.add_argument("out", help="folder to write (created if needed)")
+    phantom.add_argument("--cases", type=_positive_int, default=None, help="number of crops "
+                         "(default 180)")
+    phantom.add_argument("--seed", type=_non_negative_int, default=None, help="default 0")
+    phantom.add_argument("--size", type=_positive_int, default=None, help="crop side in "
+                         "pixels (default 128, at least 32)")
+
+    segment = sub.add_parser("segment", help="course preprocessing and ROI segmentation of "
+                             "raw crops [not built yet]")
+    segment.add_argument("raw_dir")
+    segment.add_argument("--rois", required=True)
+    segment.add_argument("--out", required=True)
+    segment.add_argument("--method", default="radial")
+
+    classify = sub.add_parser("classify", help="SVM / random forest on a feature table "
+                              "[not built yet]")
+    classify.add_argument("features")
+    classify.add_argument("--out")
+
+    report = sub.add_parser("report", help="write RUN_DIR/report.html [not built yet]")
+    report.add_argument("run_dir")
+
+    compare = sub.add_parser("compare", help="compare runs made on the same splits "
+                             "[not built yet]")
+    compare.add_argument("run_dirs", nargs="+")
+    compare.add_argument("--out")
+    return parser
+
+
+def _cmd_list(args) -> int:
+    from benchmark.data import DATASETS
+
+    print("methods:")
+    print("  (none registered yet: the classical and deep methods are still to be built)")
+    print("datasets:")
+    for name, (description, _) in DATASETS.items():
+        print(f"  {name:<12} {description}")
+    print("  <folder>     a course-format folder (<case>_resized.pgm + <case>_mass_mask.pgm)")
+    print("  <file.csv>   a manifest: image,mask[,label][,patient][,case]")
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from benchmark.data import scan_dataset, summarize
+
+    dataset, problems = scan_dataset(args.path)
+    summary = summarize(dataset, problems)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        if dataset is not None:
+            print(f"dataset      {dataset.name} ({dataset.source.split(' {')[0]})")
+            print(f"fingerprint  {dataset.fingerprint}")
+        print(f"cases        {summary['n_cases']}  (malignant {summary['n_malignant']}, "
+              f"benign {summary['n_benign']}, unlabelled {summary['n_unlabelled']})")
+        print(f"patients     {summary['n_patients']}")
+        sizes = ", ".join(f"{k} x{v}" for k, v in summary["image_sizes"].items()) or "-"
+        print(f"image sizes  {sizes}")
+        print(f"problems     {len(problems)}")
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(f"{PROG}: {first['file']}: {first['problem']}{more}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_make_phantom(args) -> int:
+    from benchmark.data import PhantomConfig, make_phantom, write_course_folder
+
+    defaults = PhantomConfig()
+    config = PhantomConfig(
+        n_cases=args.cases if args.cases is not None else defaults.n_cases,
+        seed=args.seed if args.seed is not None else defaults.seed,
+        size=args.size if args.size is not None else defaults.size,
+    )
+    if config.size < 32:
+        raise InputError(f"--size must be at least 32 pixels; got {config.size}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", out)
+    dataset = make_phantom(config.n_cases, seed=config.seed, size=config.size,
+                           difficulty=config.difficulty)
+    write_course_folder(dataset, out, config)
+    n_malignant = sum(c.label for c in dataset)
+    print(f"wrote {len(dataset)} cases ({n_malignant} malignant, "
+          f"{len({c.patient for c in dataset})} patients, {config.size} px, seed "
+          f"{config.seed}, phantom v{config.version}) to {out}")
+    print(f"fingerprint {dataset.fingerprint}")
+    return 0
+
+
+COMMANDS = {"list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command in NOT_BUILT:
+        print(f"{PROG}: '{args.command}' ({NOT_BUILT[args.command]}) is not built yet; "
+              "see README.md, 'What is not built yet'", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
