@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +65,13 @@ def make_splits(dataset: Dataset, *, n_folds: int = DEFAULT_FOLDS,
                          f"the dataset has {n_patients}", dataset.source or dataset.name)
     outer = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     folds = []
-    for k, (train_idx, test_idx) in enumerate(outer.split(ids, strata, groups)):
-        train_idx, val_idx = _train_val(train_idx, strata, groups, seed + k + 1)
+    with warnings.catch_warnings():
+        # small classes cannot be spread evenly over the folds; the split is still valid
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        parts = [(train, test) for train, test in outer.split(ids, strata, groups)]
+        parts = [(*_train_val(train, strata, groups, seed + k + 1), test)
+                 for k, (train, test) in enumerate(parts)]
+    for k, (train_idx, val_idx, test_idx) in enumerate(parts):
         folds.append({
             "fold": k,
             "train": sorted(ids[train_idx].tolist()),
