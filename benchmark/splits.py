@@ -63,12 +63,11 @@ def make_splits(dataset: Dataset, *, n_folds: int = DEFAULT_FOLDS,
     if n_patients < n_folds:
         raise InputError(f"{n_folds} folds need at least {n_folds} patients; "
                          f"the dataset has {n_patients}", dataset.source or dataset.name)
-    outer = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     folds = []
     with warnings.catch_warnings():
         # small classes cannot be spread evenly over the folds; the split is still valid
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-        parts = [(train, test) for train, test in outer.split(ids, strata, groups)]
+        parts = list(_grouped_folds(n_folds, strata, groups, seed))
         parts = [(*_train_val(train, strata, groups, seed + k + 1), test)
                  for k, (train, test) in enumerate(parts)]
     for k, (train_idx, val_idx, test_idx) in enumerate(parts):
@@ -89,9 +88,20 @@ def _train_val(index: np.ndarray, strata: np.ndarray, groups: np.ndarray, seed: 
         n_inner = len(set(groups[index].tolist()))
     if n_inner < 2:
         return index, index[:0]
-    inner = StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed)
-    fit_idx, val_idx = next(inner.split(index, strata[index], groups[index]))
+    fit_idx, val_idx = next(_grouped_folds(n_inner, strata[index], groups[index], seed))
     return index[fit_idx], index[val_idx]
+
+
+def _grouped_folds(n_splits: int, strata: np.ndarray, groups: np.ndarray, seed: int):
+    """Stratified, grouped folds; unstratified (still grouped) when no class has enough cases.
+
+    scikit-learn refuses to stratify when every class has fewer members than folds; the
+    split is then made on the groups alone.
+    """
+    if np.bincount(strata - strata.min()).max() < n_splits:
+        strata = np.zeros_like(strata)
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return splitter.split(np.zeros(len(strata)), strata, groups)
 
 
 def check_splits(splits: dict, dataset: Dataset) -> None:

@@ -37,6 +37,7 @@ def spectrum_beta(image: np.ndarray, low: float = 0.04, high: float = 0.25) -> f
 
 
 def main(samples: Path) -> None:
+    """Draw the figure and print the fitted spectral exponents."""
     real = [(p.stem, course_preprocess(read_image(p)[0])) for p in sorted(samples.glob("*.pgm"))]
     phantom = make_phantom(180)
     picks = [c for c in phantom if c.label == 1][:3] + [c for c in phantom if c.label == 0][:3]

@@ -75,3 +75,9 @@ def test_splits_file_round_trip_and_bad_file(small_phantom, tmp_path):
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(InputError, match="bad.json"):
         read_splits(tmp_path / "bad.json")
+
+
+def test_tiny_classes_fall_back_to_grouped_split():
+    # every class of a training part smaller than the inner folds: scikit-learn would refuse
+    ds = _dataset(10, [1] * 10, [0] * 9 + [1])
+    check_splits(make_splits(ds, n_folds=5), ds)
