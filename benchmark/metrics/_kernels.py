@@ -62,9 +62,9 @@ def overlap_counts_bytes(a, b, out):
     """The same as :func:`overlap_counts_words` on (N, P) uint8 masks of any length."""
     n_images, n_pixels = a.shape
     for i in range(n_images):
-        both = 0
-        total_a = 0
-        total_b = 0
+        both = np.int64(0)  # typed, so that pure-Python runs (NUMBA_DISABLE_JIT) do not wrap
+        total_a = np.int64(0)
+        total_b = np.int64(0)
         for j in range(n_pixels):
             x = a[i, j]
             y = b[i, j]
