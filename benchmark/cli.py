@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from benchmark import __version__
@@ -164,6 +165,18 @@ def _cmd_make_phantom(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", out)
+    if out.is_dir() and any(out.iterdir()):
+        previous = out / "phantom.json"
+        same = False
+        if previous.is_file():
+            try:
+                meta = json.loads(previous.read_text())
+                same = all(meta.get(k) == v for k, v in asdict(config).items())
+            except ValueError:
+                same = False
+        if not same:  # never mix the cases of two phantoms (or a user's data) in one folder
+            raise InputError("folder is not empty and holds no phantom made with the same "
+                             "settings; choose a new or empty folder", out)
     dataset = make_phantom(config.n_cases, seed=config.seed, size=config.size,
                            difficulty=config.difficulty)
     write_course_folder(dataset, out, config)

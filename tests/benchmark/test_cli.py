@@ -80,3 +80,12 @@ def test_bad_usage_is_one_line_and_exit_2(args, fragment, tmp_path):
 def test_list_names_the_phantom_dataset():
     out = cli("list")
     assert out.returncode == 0 and "phantom" in out.stdout
+
+
+def test_make_phantom_refuses_a_folder_holding_other_files(tmp_path):
+    assert cli("make-phantom", tmp_path / "ph", "--cases", 3, "--size", 32).returncode == 0
+    again = cli("make-phantom", tmp_path / "ph", "--cases", 3, "--size", 32)
+    assert again.returncode == 0  # the same command twice is harmless
+    other = cli("make-phantom", tmp_path / "ph", "--cases", 2, "--size", 32)
+    assert other.returncode == 2 and "not empty" in other.stderr
+    assert len(list((tmp_path / "ph").glob("*_resized.pgm"))) == 3
