@@ -97,6 +97,7 @@ class Segmenter(BaseEstimator):
                             "mean_dice": float(np.nanmean(scores))})
         best = int(np.argmax([r["mean_dice"] for r in results]))
         self.best_params_ = dict(grid[best])
+        self.tuned_params_ = {k: grid[best][k] for k in self._grid()}
         self.tuning_results_ = results
         self.model_ = self._learn(images, masks, rois, self.best_params_)
         self.fit_time_s_ = time.perf_counter() - start
@@ -118,8 +119,13 @@ class Segmenter(BaseEstimator):
         images, rois, _ = self._check_inputs(images, rois)
         params = getattr(self, "best_params_", None)
         if params is None:
-            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit first")
-        return [np.asarray(self._segment(im, roi, params, self.model_), dtype=bool)
+            if self.learns:
+                raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit "
+                                 "first")
+            # rule-based methods run untuned with their given parameters, like a function
+            params = self.get_params()
+        model = getattr(self, "model_", None)
+        return [np.asarray(self._segment(im, roi, params, model), dtype=bool)
                 for im, roi in zip(images, rois, strict=True)]
 
     def _grid(self) -> dict:

@@ -22,6 +22,12 @@ then returns pixel (1, 1) and the polygon runs to the image corner, which the co
 ``max_var_points_interp.m`` calls harmless but which can draw a spurious edge across the ROI.
 Such lines are skipped here.
 
+A property of the course's algorithm kept here: the polygon is cut by the Otsu-binarised ROI
+before it is filled, so where a segment between two border points leaves the bright part of
+the ROI, the border has a gap, ``imfill`` finds no hole and that mask is empty. On sharp,
+small masses (a disk of radius 16 px blurred by 1 px) the result can therefore be empty;
+the refinement's union usually, but not always, recovers the mass.
+
 References
 ----------
 .. [1] P. Delogu, M. E. Fantacci, P. Kasae, A. Retico, "Characterization of mammographic

@@ -20,8 +20,6 @@ PROG = "python -m benchmark"
 #: Commands of the design that later issues build; they say so and exit 2.
 NOT_BUILT = {
     "run": "the benchmark runner",
-    "segment": "the batch course segmentation",
-    "classify": "the feature classifiers",
     "report": "the HTML report",
     "compare": "the comparison of runs",
 }
@@ -92,16 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
                          "pixels (default 128, at least 32)")
 
     segment = sub.add_parser("segment", help="course preprocessing and ROI segmentation of "
-                             "raw crops [not built yet]")
-    segment.add_argument("raw_dir")
-    segment.add_argument("--rois", required=True)
-    segment.add_argument("--out", required=True)
-    segment.add_argument("--method", default="radial")
+                             "raw crops (the batch run_segmentation.m)")
+    segment.add_argument("raw_dir", help="folder of raw crops (<case>.pgm, .png or .tif)")
+    segment.add_argument("--rois", required=True, help="CSV: case,row_min,row_max,col_min,"
+                         "col_max (0-based, inclusive, on the preprocessed grid)")
+    segment.add_argument("--out", required=True, help="folder for <case>_resized.pgm and "
+                         "<case>_mass_mask.pgm")
+    segment.add_argument("--method", default="radial", help="semi-automatic method "
+                         "(default: radial, the course's radial max-variance algorithm)")
 
-    classify = sub.add_parser("classify", help="SVM / random forest on a feature table "
-                              "[not built yet]")
-    classify.add_argument("features")
-    classify.add_argument("--out")
+    classify = sub.add_parser("classify", help="SVM / random forest on a feature table, "
+                              "grouped cross-validation")
+    classify.add_argument("features", help="CSV: case, label (1/0), [patient], features")
+    classify.add_argument("--out", help="folder for classification.csv and roc.png "
+                          "(default: beside the CSV)")
+    classify.add_argument("--repeats", type=_positive_int, default=5,
+                          help="repetitions of the 5-fold cross-validation (default 5)")
 
     report = sub.add_parser("report", help="write RUN_DIR/report.html [not built yet]")
     report.add_argument("run_dir")
@@ -114,10 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list(args) -> int:
+    from baselines.registry import SEGMENTERS
     from benchmark.data import DATASETS
 
     print("methods:")
-    print("  (none registered yet: the classical and deep methods are still to be built)")
+    print(f"  {'name':<30} {'family':<10} {'ROI':<15} parameters")
+    for name, (factory, description) in SEGMENTERS.items():
+        method = factory()
+        roi = "semi-automatic" if method.needs_roi else "automatic"
+        tuned = ", ".join(sorted(method.tuning_grid)) or "-"
+        print(f"  {name:<30} {method.family:<10} {roi:<15} tuned: {tuned}")
+        print(f"  {'':<30} {description}")
+        params = ", ".join(f"{k}={v!r}" for k, v in sorted(method.get_params().items()))
+        print(f"  {'':<30} {params or 'no parameters'}")
+    print("  (deep models: not built yet)")
     print("datasets:")
     for name, (description, _) in DATASETS.items():
         print(f"  {name:<12} {description}")
@@ -188,7 +202,31 @@ def _cmd_make_phantom(args) -> int:
     return 0
 
 
-COMMANDS = {"list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom}
+def _cmd_segment(args) -> int:
+    from baselines.segment_command import run_segment
+
+    cases = run_segment(args.raw_dir, args.rois, args.out, method=args.method)
+    print(f"segmented {len(cases)} case(s) with {args.method}; wrote <case>_resized.pgm and "
+          f"<case>_mass_mask.pgm to {args.out}")
+    return 0
+
+
+def _cmd_classify(args) -> int:
+    from baselines.classify_command import run_classify
+
+    results = run_classify(args.features, args.out, repeats=args.repeats)
+    summary = results.groupby("classifier", sort=False)["roc_auc"].agg(["mean", "std"])
+    n_folds = results.groupby("classifier").size().iloc[0]
+    print(f"ROC AUC over {n_folds} folds (5-fold, patient-grouped, {args.repeats} repeats):")
+    for name, row in summary.iterrows():
+        print(f"  {name:<15} {row['mean']:.3f} +- {row['std']:.3f}")
+    out = Path(args.out) if args.out else Path(args.features).parent
+    print(f"wrote {out / 'classification.csv'} and {out / 'roc.png'}")
+    return 0
+
+
+COMMANDS = {"list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom,
+            "segment": _cmd_segment, "classify": _cmd_classify}
 
 
 def main(argv: list[str] | None = None) -> int:

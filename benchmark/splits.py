@@ -67,7 +67,7 @@ def make_splits(dataset: Dataset, *, n_folds: int = DEFAULT_FOLDS,
     with warnings.catch_warnings():
         # small classes cannot be spread evenly over the folds; the split is still valid
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-        parts = list(_grouped_folds(n_folds, strata, groups, seed))
+        parts = list(grouped_folds(n_folds, strata, groups, seed))
         parts = [(*_train_val(train, strata, groups, seed + k + 1), test)
                  for k, (train, test) in enumerate(parts)]
     for k, (train_idx, val_idx, test_idx) in enumerate(parts):
@@ -88,14 +88,14 @@ def _train_val(index: np.ndarray, strata: np.ndarray, groups: np.ndarray, seed: 
         n_inner = len(set(groups[index].tolist()))
     if n_inner < 2:
         return index, index[:0]
-    fit_idx, val_idx = next(_grouped_folds(n_inner, strata[index], groups[index], seed))
+    fit_idx, val_idx = next(grouped_folds(n_inner, strata[index], groups[index], seed))
     return index[fit_idx], index[val_idx]
 
 
-def _grouped_folds(n_splits: int, strata: np.ndarray, groups: np.ndarray, seed: int):
-    """Stratified, grouped folds; unstratified (still grouped) when no class has enough cases.
+def grouped_folds(n_splits: int, strata: np.ndarray, groups: np.ndarray, seed: int):
+    """Stratified, grouped (train, test) index arrays of ``n_splits`` folds.
 
-    scikit-learn refuses to stratify when every class has fewer members than folds; the
+    Unstratified but still grouped when no class has enough cases: scikit-learn refuses to stratify when every class has fewer members than folds; the
     split is then made on the groups alone.
     """
     if np.bincount(strata - strata.min()).max() < n_splits:

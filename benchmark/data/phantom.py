@@ -5,10 +5,12 @@ Each crop holds one mass on a structured background:
 - background: power-law noise with a 1/f^beta power spectrum, beta about 3 (Burgess et al.
   2001; real mammograms measure 1.5-3.5), thin bright curvilinear fibres, and in some crops
   a dark region beyond a skin line at one side;
-- benign masses: round or oval, barely perturbed, with a sharp margin;
+- benign masses: round or oval, barely perturbed, with a sharp margin (a quarter of them
+  lobulated);
 - malignant masses: irregular, ``r(theta) = R exp(sum_n a_n cos n theta + b_n sin n theta)``
   with ``a_n, b_n ~ N(0, C n^-nu)`` (after de Sisternes et al., Med Phys 42 (2015) 3098),
-  an ill-defined blurred margin and spicules radiating beyond the body (not in the mask);
+  an ill-defined blurred margin and spicules radiating beyond the body (not in the mask); a
+  fifth of them nearly circumscribed with few spicules, so the classes overlap;
 - a detector PSF (Gaussian blur) and quantum-like noise (variance proportional to signal);
 - patients with one or two views of the same lesion (rotated, rescaled, on another
   background), about 40 % malignant.
@@ -124,15 +126,28 @@ def _skin_region(rng: np.random.Generator, size: int) -> np.ndarray:
 def _lesion(rng: np.random.Generator, malignant: bool) -> LesionParams:
     """Draw one lesion's shape, margin and contrast."""
     n = np.arange(1, _N_HARMONICS + 1)
-    if malignant:
+    # The classes overlap, as in clinical data: some malignant masses look circumscribed
+    # (weakly perturbed, few spicules) and some benign ones are lobulated.
+    atypical = rng.random() < (0.2 if malignant else 0.25)
+    if malignant and not atypical:
         c, nu = rng.uniform(0.05, 0.12), rng.uniform(1.8, 2.6)
         aspect = rng.uniform(0.75, 1.0)
         contrast, blur = rng.uniform(0.14, 0.32), rng.uniform(1.5, 3.0)
         n_spicules = rng.integers(6, 17)
-    else:
+    elif malignant:
+        c, nu = rng.uniform(0.005, 0.02), rng.uniform(2.4, 3.0)
+        aspect = rng.uniform(0.7, 1.0)
+        contrast, blur = rng.uniform(0.14, 0.32), rng.uniform(1.0, 2.0)
+        n_spicules = rng.integers(0, 5)
+    elif not atypical:
         c, nu = rng.uniform(0.001, 0.004), rng.uniform(2.8, 3.5)
         aspect = rng.uniform(0.6, 1.0)
         contrast, blur = rng.uniform(0.16, 0.36), rng.uniform(0.4, 0.8)
+        n_spicules = 0
+    else:
+        c, nu = rng.uniform(0.01, 0.03), rng.uniform(2.2, 2.8)
+        aspect = rng.uniform(0.6, 1.0)
+        contrast, blur = rng.uniform(0.16, 0.36), rng.uniform(0.6, 1.2)
         n_spicules = 0
     std = np.sqrt(c * n ** (-nu))
     std[0] = 0.0  # n = 1 only shifts the shape; the centre stays where it is drawn

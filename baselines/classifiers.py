@@ -1,0 +1,151 @@
+"""Benign / malignant classifiers on feature tables: SVM (RBF, linear) and random forest.
+
+Each classifier is a pipeline (median imputation for features of empty masks, scaling for the
+SVMs) whose hyper-parameters are chosen by an inner, patient-grouped, stratified 3-fold
+cross-validation on the training part only (``GridSearchCV`` scored by ROC AUC). The outer
+evaluation is a stratified, patient-grouped K-fold cross-validation, repeated over seeds.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from benchmark.splits import grouped_folds
+
+#: name -> (pipeline, hyper-parameter grid)
+CLASSIFIERS = {
+    "svm_rbf": (
+        make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
+                      SVC(kernel="rbf")),
+        {"svc__C": [0.1, 1.0, 10.0], "svc__gamma": ["scale", 0.01, 0.1]},
+    ),
+    "svm_linear": (
+        make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
+                      SVC(kernel="linear")),
+        {"svc__C": [0.01, 0.1, 1.0, 10.0]},
+    ),
+    "random_forest": (
+        make_pipeline(SimpleImputer(strategy="median"),
+                      RandomForestClassifier(n_estimators=200, n_jobs=1, random_state=0)),
+        {"randomforestclassifier__max_depth": [None, 4, 8],
+         "randomforestclassifier__min_samples_leaf": [1, 3]},
+    ),
+}
+
+
+def _scores(model, x):
+    """Continuous scores for ROC analysis (decision function or probability)."""
+    if hasattr(model, "decision_function"):
+        return model.decision_function(x), 0.0
+    return model.predict_proba(x)[:, 1], 0.5
+
+
+def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed: int = 0):
+    """Tune a classifier by inner grouped, stratified 3-fold CV on (x, y) and refit it.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CLASSIFIERS`.
+    x : (n_samples, n_features) ndarray
+    y : (n_samples,) ndarray of {0, 1}
+    groups : (n_samples,) array_like, optional
+        Patients; the inner folds never split a patient.
+    seed : int, default 0
+
+    Returns
+    -------
+    GridSearchCV
+        Fitted; ``best_params_`` holds the chosen hyper-parameters.
+    """
+    if name not in CLASSIFIERS:
+        raise ValueError(f"unknown classifier {name!r}; valid: {', '.join(CLASSIFIERS)}")
+    pipeline, grid = CLASSIFIERS[name]
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    n_inner = int(min(3, np.bincount(y).min(), len(set(groups.tolist()))))
+    if n_inner < 2:
+        raise ValueError("each class needs at least two cases in the training part")
+    inner = StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed)
+    search = GridSearchCV(clone(pipeline), grid, scoring="roc_auc", cv=inner, n_jobs=1,
+                          error_score=np.nan)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        search.fit(x, y, groups=groups)
+    return search
+
+
+def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 5,
+                   repeats: int = 5, seed: int = 12345, classifiers=None):
+    """Repeated, stratified, patient-grouped cross-validation of every classifier.
+
+    Parameters
+    ----------
+    x : (n_samples, n_features) ndarray
+    y : (n_samples,) ndarray of {0, 1}
+    groups : array_like, optional
+        Patients (default: every sample its own patient).
+    n_folds : int, default 5
+    repeats : int, default 5
+        Repetitions with seeds ``seed, seed + 1, ...``.
+    seed : int, default 12345
+    classifiers : list of str, optional
+        Default: every key of :data:`CLASSIFIERS`.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        Columns ``classifier, repeat, fold, roc_auc, sensitivity, specificity``.
+    curves : list of dict
+        Per (classifier, repeat, fold): ``fpr`` and ``tpr`` arrays of the ROC curve.
+    """
+    y = np.asarray(y).astype(int)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    names = list(CLASSIFIERS) if classifiers is None else list(classifiers)
+    rows, curves = [], []
+    for repeat in range(repeats):
+        folds = list(grouped_folds(n_folds, y, groups, seed + repeat))
+        for fold, (train, test) in enumerate(folds):
+            for name in names:
+                model = fit_classifier(name, x[train], y[train], groups[train],
+                                       seed=seed + repeat)
+                scores, threshold = _scores(model, x[test])
+                predicted = scores > threshold if threshold == 0.0 else scores >= threshold
+                truth = y[test]
+                auc = roc_auc_score(truth, scores) if len(set(truth)) == 2 else np.nan
+                positives, negatives = truth == 1, truth == 0
+                rows.append({
+                    "classifier": name, "repeat": repeat, "fold": fold, "roc_auc": auc,
+                    "sensitivity": predicted[positives].mean() if positives.any() else np.nan,
+                    "specificity": (~predicted[negatives]).mean() if negatives.any() else np.nan,
+                })
+                if len(set(truth)) == 2:
+                    fpr, tpr, _ = roc_curve(truth, scores)
+                    curves.append({"classifier": name, "repeat": repeat, "fold": fold,
+                                   "fpr": fpr, "tpr": tpr})
+    return pd.DataFrame(rows), curves
+
+
+def mean_roc(curves, classifier: str, grid=None):
+    """Mean ROC curve of one classifier over folds, with its standard deviation.
+
+    Returns
+    -------
+    fpr, mean_tpr, std_tpr : ndarray
+        On ``grid`` (default 101 points in [0, 1]).
+    """
+    grid = np.linspace(0, 1, 101) if grid is None else grid
+    tprs = [np.interp(grid, c["fpr"], c["tpr"]) for c in curves if c["classifier"] == classifier]
+    tprs = np.array(tprs)
+    tprs[:, 0] = 0.0
+    return grid, tprs.mean(axis=0), tprs.std(axis=0)

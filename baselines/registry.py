@@ -1,0 +1,50 @@
+"""The registry of classical segmenters: name -> (factory, description).
+
+``python -m benchmark list`` prints it, ``run --all`` iterates it, the tests parametrize over
+it, and an unknown name fails with the list of valid names.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from baselines.active_contours import ChanVese, GeodesicActiveContour
+from baselines.base import Segmenter
+from baselines.pixel_classifiers import PixelLinearSVM, PixelRandomForest
+from baselines.radial import RadialMaxVariance
+from baselines.region_growing import OtsuThreshold, RegionGrowing
+
+SEGMENTERS = {
+    "otsu": (OtsuThreshold, "global Otsu threshold, component under the seed (the floor)"),
+    "region_growing": (RegionGrowing, "seeded region growing from the ROI seed"),
+    "region_growing_auto": (partial(RegionGrowing, automatic=True),
+                            "seeded region growing, seed found automatically"),
+    "chan_vese": (ChanVese, "morphological Chan-Vese inside the ROI"),
+    "chan_vese_auto": (partial(ChanVese, automatic=True),
+                       "morphological Chan-Vese, seed found automatically"),
+    "geodesic_active_contour": (GeodesicActiveContour,
+                                "morphological geodesic active contour inside the ROI"),
+    "geodesic_active_contour_auto": (partial(GeodesicActiveContour, automatic=True),
+                                     "geodesic active contour, seed found automatically"),
+    "radial_maxvar": (RadialMaxVariance,
+                      "the course's radial max-variance algorithm (Delogu et al. 2007)"),
+    "pixel_rf": (PixelRandomForest, "random forest on multiscale pixel features"),
+    "pixel_svm": (PixelLinearSVM, "linear SVM on multiscale pixel features"),
+}
+
+#: Short names accepted by ``segment --method``.
+ALIASES = {"radial": "radial_maxvar"}
+
+
+def make_segmenter(name: str, **params) -> Segmenter:
+    """A new, unfitted segmenter by registry name.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    """
+    name = ALIASES.get(name, name)
+    if name not in SEGMENTERS:
+        raise ValueError(f"unknown method {name!r}; valid methods: {', '.join(SEGMENTERS)}")
+    return SEGMENTERS[name][0](**params)

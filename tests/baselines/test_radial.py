@@ -1,0 +1,59 @@
+"""The radial max-variance port: analytic disks, the course's seed rule, the real crops."""
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from baselines.preprocessing import course_preprocess
+from baselines.radial import RadialMaxVariance, course_seed, radial_maxvar_segment
+from benchmark.data.imageio import read_image
+from benchmark.metrics import dice_score
+from tests.conftest import disk
+
+
+@pytest.mark.parametrize("radius, centre", [(14, (40, 40)), (18, (45, 38)), (22, (50, 52))])
+def test_recovers_a_bright_blurred_disk(radius, centre, rng):
+    truth = disk((96, 96), centre, radius)
+    image = ndi.gaussian_filter(0.25 + 0.55 * truth, 1.5) + rng.normal(0, 0.01, truth.shape)
+    image = np.clip(image, 0, None) / image.max()
+    margin = 6
+    roi = (centre[0] - radius - margin, centre[0] + radius + margin,
+           centre[1] - radius - margin, centre[1] + radius + margin)
+    assert dice_score(truth, radial_maxvar_segment(image, roi)) >= 0.9
+
+
+def test_seed_is_brightest_pixel_unless_far_from_centre():
+    image = np.zeros((50, 50))
+    image[22, 27] = 1.0
+    assert course_seed(image, (10, 40, 10, 40)) == (22, 27)
+    image[11, 11] = 2.0  # brighter, but beyond 4/5 of the half-size from the centre
+    assert course_seed(image, (10, 40, 10, 40)) == (25, 25)
+
+
+def test_result_is_one_8_connected_component_holding_the_seed(small_phantom):
+    from benchmark.roi import roi_from_mask
+
+    for case in small_phantom.cases[:6]:
+        roi = roi_from_mask(case.mask)
+        mask = radial_maxvar_segment(case.image, roi)
+        if mask.any():
+            assert ndi.label(mask, structure=np.ones((3, 3)))[1] == 1
+            assert mask[course_seed(case.image, roi)]
+
+
+REAL_ROIS = {"0016p1_2_1": (45, 90, 45, 115), "0025p1_4_1": (25, 80, 45, 95),
+             "0036p1_1_1": (40, 85, 38, 88)}
+
+
+def test_runs_on_the_real_crops(course_samples):
+    for path in course_samples:
+        image = course_preprocess(read_image(path)[0])
+        mask = radial_maxvar_segment(image, REAL_ROIS[path.stem])
+        assert mask.shape == image.shape and mask.dtype == bool
+        assert 200 < mask.sum() < 3000, path.stem
+
+
+def test_invalid_parameters_name_the_parameter(small_phantom):
+    case = small_phantom[0]
+    with pytest.raises(ValueError, match="'nhood_size'"):
+        RadialMaxVariance(nhood_size=4).predict([case.image], [(5, 40, 5, 40)])

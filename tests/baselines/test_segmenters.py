@@ -1,0 +1,88 @@
+"""Every registered segmenter: estimator conventions, fit/predict on the phantom, inputs."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+from baselines.registry import SEGMENTERS, make_segmenter
+from benchmark.metrics import dice_score
+from benchmark.roi import roi_from_mask
+
+# A floor the quick tuning on 12 small crops must clear (the phantom's Otsu scores ~0.2).
+FLOOR = {"otsu": 0.0}
+
+
+@pytest.fixture(scope="module")
+def split(small_phantom):
+    cases = list(small_phantom)
+    return cases[:12], cases[12:18]
+
+
+@pytest.mark.parametrize("name", list(SEGMENTERS))
+def test_scikit_learn_estimator_conventions(name):
+    estimator = make_segmenter(name)
+    kind = type(estimator).__name__
+    check_parameters_default_constructible(kind, estimator)
+    check_no_attributes_set_in_init(kind, estimator)
+    check_get_params_invariance(kind, estimator)
+    check_set_params(kind, estimator)
+    assert clone(estimator).get_params() == estimator.get_params()
+
+
+@pytest.mark.parametrize("name", list(SEGMENTERS))
+def test_fit_then_predict_gives_bool_masks_on_each_grid(name, split):
+    train, test = split
+    model = make_segmenter(name, **({"max_tuning_cases": 6} if name != "otsu" else {}))
+    rois = (lambda cases: [roi_from_mask(c.mask) for c in cases]) if model.needs_roi else (
+        lambda cases: None)
+    model.fit([c.image for c in train], [c.mask for c in train], rois(train))
+    assert isinstance(model.best_params_, dict)
+    assert set(model.tuned_params_) == set(model.tuning_grid)
+    # one odd-sized image: every method must answer on that image's own grid
+    images = [c.image for c in test] + [test[0].image[3:, :-5]]
+    masks = [c.mask for c in test] + [test[0].mask[3:, :-5]]
+    predicted = model.predict(images, rois(test) + [roi_from_mask(masks[-1])]
+                              if model.needs_roi else None)
+    assert len(predicted) == len(images)
+    for image, mask in zip(images, predicted, strict=True):
+        assert mask.dtype == bool and mask.shape == image.shape
+    scores = [dice_score(m, p) for m, p in zip(masks, predicted, strict=True)]
+    assert np.nanmean(scores) > FLOOR.get(name, 0.3), (name, scores)
+
+
+@pytest.mark.parametrize("name", [n for n in SEGMENTERS if make_segmenter(n).needs_roi])
+def test_semi_automatic_methods_demand_rois(name, small_phantom):
+    with pytest.raises(ValueError, match="semi-automatic"):
+        make_segmenter(name).predict([small_phantom[0].image])
+
+
+def test_roi_outside_the_image_is_rejected(small_phantom):
+    with pytest.raises(ValueError, match="not inside"):
+        make_segmenter("radial_maxvar").predict([small_phantom[0].image], [(0, 80, 0, 10)])
+
+
+def test_learning_methods_refuse_to_predict_unfitted(small_phantom):
+    with pytest.raises(ValueError, match="not fitted"):
+        make_segmenter("pixel_rf").predict([small_phantom[0].image])
+
+
+def test_unknown_method_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="valid methods: otsu, region_growing"):
+        make_segmenter("snake")
+
+
+def test_same_seed_gives_the_same_masks(split):
+    train, test = split
+    a = make_segmenter("pixel_svm", max_tuning_cases=6).fit(
+        [c.image for c in train], [c.mask for c in train])
+    b = make_segmenter("pixel_svm", max_tuning_cases=6).fit(
+        [c.image for c in train], [c.mask for c in train])
+    for x, y in zip(a.predict([c.image for c in test]), b.predict([c.image for c in test]),
+                    strict=True):
+        np.testing.assert_array_equal(x, y)
