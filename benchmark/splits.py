@@ -95,8 +95,8 @@ def _train_val(index: np.ndarray, strata: np.ndarray, groups: np.ndarray, seed: 
 def grouped_folds(n_splits: int, strata: np.ndarray, groups: np.ndarray, seed: int):
     """Stratified, grouped (train, test) index arrays of ``n_splits`` folds.
 
-    Unstratified but still grouped when no class has enough cases: scikit-learn refuses to stratify when every class has fewer members than folds; the
-    split is then made on the groups alone.
+    When every class has fewer members than folds, scikit-learn refuses to stratify; the
+    folds are then made on the groups alone (still grouped, no longer stratified).
     """
     if np.bincount(strata - strata.min()).max() < n_splits:
         strata = np.zeros_like(strata)
