@@ -1,0 +1,99 @@
+"""Resizing to the model's grid and back, and the augmenting batch feeder.
+
+Augmentation (random flips, 90-degree rotations, small intensity scale and offset) is done
+in NumPy inside a ``keras.utils.PyDataset`` from a seeded generator, so that the same seed
+gives the same batches on TensorFlow, JAX and PyTorch alike (``keras.random`` draws
+different streams on different backends).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.transform import resize
+
+import keras
+
+
+def to_model_grid(images, size: int) -> np.ndarray:
+    """Resize 2-D images to (n, size, size, 1) float32 (bilinear, antialiased)."""
+    out = np.empty((len(images), size, size, 1), dtype=np.float32)
+    for i, image in enumerate(images):
+        image = np.asarray(image, dtype=np.float32)
+        out[i, ..., 0] = image if image.shape == (size, size) else resize(
+            image, (size, size), order=1, anti_aliasing=True, preserve_range=True)
+    return out
+
+
+def masks_to_model_grid(masks, size: int) -> np.ndarray:
+    """Resize bool masks to (n, size, size, 1) float32 in {0, 1} (nearest-neighbour)."""
+    out = np.empty((len(masks), size, size, 1), dtype=np.float32)
+    for i, mask in enumerate(masks):
+        mask = np.asarray(mask, dtype=bool)
+        out[i, ..., 0] = mask if mask.shape == (size, size) else resize(
+            mask.astype(np.float32), (size, size), order=0, anti_aliasing=False) > 0.5
+    return out
+
+
+def to_image_grid(probabilities: np.ndarray, shape) -> np.ndarray:
+    """Resize a (size, size) probability map back to an image's own grid (bilinear)."""
+    if probabilities.shape == tuple(shape):
+        return probabilities
+    return resize(probabilities, shape, order=1, anti_aliasing=False, preserve_range=True)
+
+
+class AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled, augmented batches of (image, mask) arrays on the model grid.
+
+    Parameters
+    ----------
+    x, y : (n, s, s, 1) ndarray of float32
+    batch_size : int
+    seed : int
+        Seed of the shuffling and the augmentation; epoch ``e`` uses ``seed + e``.
+    augment : bool, default True
+    """
+
+    def __init__(self, x, y, batch_size: int, seed: int, augment: bool = True):
+        super().__init__()
+        self.x, self.y = x, y
+        self.batch_size = batch_size
+        self.seed = seed
+        self.augment = augment
+        self.epoch = 0
+        self._shuffle()
+
+    def _shuffle(self):
+        self.rng = np.random.default_rng([self.seed, self.epoch])
+        self.order = self.rng.permutation(len(self.x))
+        n = len(self.x)
+        self.params = {
+            "flip_v": self.rng.random(n) < 0.5,
+            "flip_h": self.rng.random(n) < 0.5,
+            "rot": self.rng.integers(0, 4, n),
+            "scale": self.rng.uniform(0.9, 1.1, n).astype(np.float32),
+            "shift": self.rng.uniform(-0.05, 0.05, n).astype(np.float32),
+        }
+
+    def __len__(self):
+        return int(np.ceil(len(self.x) / self.batch_size))
+
+    def __getitem__(self, index):
+        pick = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        x, y = self.x[pick].copy(), self.y[pick].copy()
+        if self.augment:
+            for j, k in enumerate(pick):
+                p = {name: values[k] for name, values in self.params.items()}
+                xi, yi = x[j, ..., 0], y[j, ..., 0]
+                if p["flip_v"]:
+                    xi, yi = xi[::-1], yi[::-1]
+                if p["flip_h"]:
+                    xi, yi = xi[:, ::-1], yi[:, ::-1]
+                xi, yi = np.rot90(xi, p["rot"]), np.rot90(yi, p["rot"])
+                x[j, ..., 0] = np.clip(xi * p["scale"] + p["shift"], 0, 1)
+                y[j, ..., 0] = yi
+        return x, y
+
+    def on_epoch_end(self):
+        """Reshuffle and draw new augmentations for the next epoch."""
+        self.epoch += 1
+        self._shuffle()

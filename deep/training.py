@@ -1,0 +1,181 @@
+"""The deep segmenter: the estimator interface of the classical methods around a Keras model.
+
+``fit(images, masks, val_images, val_masks)`` trains with Adam on binary cross-entropy + soft
+Dice, augmented batches, early stopping on the validation Dice with the best weights
+restored, a ``.keras`` checkpoint and ``history.csv``; ``predict(images)`` resizes each image
+to the model's grid, predicts, resizes the probabilities back to the image's own grid and
+thresholds them (at 0.5, or at the threshold tuned on the validation part).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+import keras
+from benchmark.metrics import dice_score
+from deep.data import AugmentedBatches, masks_to_model_grid, to_image_grid, to_model_grid
+from deep.device import backend_name, describe_device, make_deterministic, set_mixed_precision
+from deep.losses import BceDiceLoss, DiceScore
+from deep.models import MODELS, build_model
+
+THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
+
+
+class DeepSegmenter(BaseEstimator):
+    """Train and apply one of the registered Keras models.
+
+    Parameters
+    ----------
+    model : str, default "unet"
+        A key of :data:`deep.models.MODELS`.
+    input_size : int, default 128
+        Side of the model's square grid (64 as in the course, 128 by default).
+    epochs : int, default 100
+        Upper bound; early stopping usually ends training sooner.
+    batch_size : int, default 16
+    learning_rate : float, default 1e-3
+        Adam's step size.
+    patience : int, default 12
+        Epochs without a better validation Dice before stopping.
+    augment : bool, default True
+        Flips, 90-degree rotations and small intensity changes.
+    tune_threshold : bool, default False
+        Choose the threshold on the validation part (else 0.5).
+    mixed_precision : bool, default False
+        ``mixed_float16`` when a GPU is present (ignored on CPU).
+    seed : int, default 0
+    workdir : str or None, default None
+        Folder for ``model.keras`` and ``history.csv`` (a temporary folder when None).
+    model_kwargs : dict or None
+        Architecture arguments for the builder (widths, dropout, ...).
+    verbose : int, default 0
+    """
+
+    family = "deep"
+    needs_roi = False
+
+    def __init__(self, *, model="unet", input_size=128, epochs=100, batch_size=16,
+                 learning_rate=1e-3, patience=12, augment=True, tune_threshold=False,
+                 mixed_precision=False, seed=0, workdir=None, model_kwargs=None, verbose=0):
+        self.model = model
+        self.input_size = input_size
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.patience = patience
+        self.augment = augment
+        self.tune_threshold = tune_threshold
+        self.mixed_precision = mixed_precision
+        self.seed = seed
+        self.workdir = workdir
+        self.model_kwargs = model_kwargs
+        self.verbose = verbose
+
+    def _check(self):
+        if self.model not in MODELS:
+            raise ValueError(f"The 'model' parameter of DeepSegmenter must be one of "
+                             f"{', '.join(MODELS)}. Got {self.model!r} instead.")
+        for name in ("epochs", "batch_size", "patience"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"The '{name}' parameter of DeepSegmenter must be a positive "
+                                 f"int. Got {value!r} instead.")
+        if not self.learning_rate > 0:
+            raise ValueError("The 'learning_rate' parameter of DeepSegmenter must be > 0. "
+                             f"Got {self.learning_rate!r} instead.")
+
+    def fit(self, images, masks, val_images=None, val_masks=None):
+        """Train on (images, masks), stopping early on the validation Dice.
+
+        Parameters
+        ----------
+        images : sequence of (M, N) ndarray of float
+        masks : sequence of (M, N) ndarray of bool
+        val_images, val_masks : sequences, optional
+            The validation part; without it a seeded fifth of the training images is used.
+
+        Returns
+        -------
+        self
+            With ``model_`` (best weights), ``history_`` (dict of lists), ``threshold_``,
+            ``best_epoch_``, ``fit_s_``, ``backend_``, ``device_``, ``checkpoint_``.
+        """
+        self._check()
+        if len(images) != len(masks) or not len(images):
+            raise ValueError(f"need as many masks as images (got {len(images)} and "
+                             f"{len(masks)}), and at least one")
+        start = time.perf_counter()
+        make_deterministic(self.seed)
+        self.dtype_policy_ = set_mixed_precision(self.mixed_precision)
+        if val_images is None:
+            order = np.random.default_rng(self.seed).permutation(len(images))
+            n_val = max(1, len(images) // 5)
+            val_images, val_masks = [images[i] for i in order[:n_val]], [
+                masks[i] for i in order[:n_val]]
+            images, masks = [images[i] for i in order[n_val:]] or val_images, [
+                masks[i] for i in order[n_val:]] or val_masks
+        size = self.input_size
+        x, y = to_model_grid(images, size), masks_to_model_grid(masks, size)
+        xv, yv = to_model_grid(val_images, size), masks_to_model_grid(val_masks, size)
+        model = build_model(self.model, size, **(self.model_kwargs or {}))
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=BceDiceLoss(),
+                      metrics=[DiceScore()])
+        workdir = Path(self.workdir) if self.workdir else Path(tempfile.mkdtemp(
+            prefix="massbench-"))
+        workdir.mkdir(parents=True, exist_ok=True)
+        checkpoint = workdir / "model.keras"
+        callbacks = [
+            keras.callbacks.EarlyStopping(monitor="val_dice", mode="max",
+                                          patience=self.patience, restore_best_weights=True),
+            keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_dice", mode="max",
+                                            save_best_only=True),
+            keras.callbacks.CSVLogger(str(workdir / "history.csv")),
+        ]
+        batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), self.seed,
+                                   augment=self.augment)
+        history = model.fit(batches, validation_data=(xv, yv), epochs=self.epochs,
+                            callbacks=callbacks, verbose=self.verbose)
+        self.model_ = model
+        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.best_epoch_ = int(np.argmax(self.history_["val_dice"])) + 1
+        self.epochs_run_ = len(self.history_["val_dice"])
+        self.checkpoint_ = str(checkpoint)
+        self.workdir_ = str(workdir)
+        self.threshold_ = 0.5
+        if self.tune_threshold:
+            probabilities = self._probabilities(val_images)
+            scores = [np.nanmean([dice_score(m, p >= t) for m, p in
+                                  zip(val_masks, probabilities, strict=True)])
+                      for t in THRESHOLDS]
+            self.threshold_ = float(THRESHOLDS[int(np.argmax(scores))])
+        self.fit_s_ = time.perf_counter() - start
+        self.backend_ = backend_name()
+        self.device_ = describe_device()
+        return self
+
+    def _probabilities(self, images):
+        x = to_model_grid(images, self.input_size)
+        out = self.model_.predict(x, batch_size=max(1, self.batch_size), verbose=0)
+        probs = np.asarray(out, dtype=np.float32)[..., 0]
+        return [to_image_grid(p, np.shape(im)) for p, im in zip(probs, images, strict=True)]
+
+    def predict_proba(self, images):
+        """Foreground probability of every pixel, on each image's own grid."""
+        if not hasattr(self, "model_"):
+            raise ValueError("this DeepSegmenter is not fitted yet; call fit first")
+        return self._probabilities(list(images))
+
+    def predict(self, images, rois=None):
+        """Bool masks on each image's own grid (``rois`` is accepted and ignored)."""
+        return [p >= self.threshold_ for p in self.predict_proba(images)]
+
+    def fit_info(self) -> dict:
+        """What the run records of a fit: backend, device, epochs, timing, threshold."""
+        return {"backend": self.backend_, "device": self.device_, "epochs_run": self.epochs_run_,
+                "best_epoch": self.best_epoch_, "fit_s": self.fit_s_,
+                "threshold": self.threshold_, "dtype_policy": self.dtype_policy_}

@@ -1,0 +1,97 @@
+"""The deep segmenter: a short fit on tiny data, reproducibility, checkpoints, checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deep.models import MODELS
+from deep.training import DeepSegmenter
+
+FAST = {"input_size": 32, "epochs": 1, "batch_size": 4}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_fit_gives_finite_loss_and_masks_on_each_grid(name, tiny, tmp_path):
+    x, y, xv, yv, xt, _ = tiny
+    model = DeepSegmenter(model=name, workdir=tmp_path, **FAST).fit(x, y, xv, yv)
+    assert np.isfinite(model.history_["loss"]).all()
+    images = xt + [xt[0][:33, 2:39]]  # an odd-sized crop comes back on its own grid
+    masks = model.predict(images)
+    for image, mask in zip(images, masks, strict=True):
+        assert mask.dtype == bool and mask.shape == image.shape
+    info = model.fit_info()
+    assert info["backend"] == os.environ.get("KERAS_BACKEND", info["backend"])
+    assert info["device"] and info["epochs_run"] == 1
+    assert (tmp_path / "model.keras").exists()
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert {"loss", "val_loss", "dice", "val_dice"} <= set(history.columns)
+
+
+def test_two_fits_with_the_same_seed_predict_identically(tiny, tmp_path):
+    x, y, xv, yv, xt, _ = tiny
+    runs = [DeepSegmenter(model="unet_course", seed=7, workdir=tmp_path / str(i),
+                          **(FAST | {"epochs": 2})).fit(x, y, xv, yv) for i in range(2)]
+    a, b = (np.stack(r.predict_proba(xt)) for r in runs)
+    np.testing.assert_array_equal(a, b)
+    assert runs[0].history_ == runs[1].history_
+
+
+def test_early_stopping_restores_the_best_weights(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, patience=1, learning_rate=0.05,
+                          **(FAST | {"epochs": 6})).fit(x, y, xv, yv)
+    best = max(model.history_["val_dice"])
+    assert model.history_["val_dice"][model.best_epoch_ - 1] == best
+    assert model.epochs_run_ <= 6
+
+
+def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, tune_threshold=True, **FAST).fit(
+        x, y, xv, yv)
+    assert 0.2 <= model.threshold_ <= 0.8
+
+
+@pytest.mark.parametrize("kwargs, name", [({"model": "vit"}, "model"), ({"epochs": 0}, "epochs"),
+                                          ({"learning_rate": -1.0}, "learning_rate")])
+def test_invalid_parameters_are_named(kwargs, name, tiny):
+    x, y, *_ = tiny
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        DeepSegmenter(**kwargs).fit(x, y)
+
+
+def test_predict_before_fit_is_an_error(tiny):
+    with pytest.raises(ValueError, match="not fitted"):
+        DeepSegmenter().predict(tiny[0])
+
+
+OTHER_BACKENDS = [b for b in ("tensorflow", "jax", "torch")
+                  if b != os.environ.get("KERAS_BACKEND", "tensorflow")]
+
+
+@pytest.mark.parametrize("backend", OTHER_BACKENDS)
+def test_saved_model_loads_under_another_backend(backend, tiny, tmp_path):
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
+    pytest.importorskip(module, reason=f"{backend} is not installed in this environment")
+    x, y, xv, yv, xt, _ = tiny
+    model = DeepSegmenter(model="unet_course", workdir=tmp_path, **FAST).fit(x, y, xv, yv)
+    probe = np.stack([np.resize(xt[0], (32, 32))])[..., None].astype("float32")
+    np.save(tmp_path / "probe.npy", probe)
+    np.save(tmp_path / "expected.npy", np.asarray(model.model_.predict(probe, verbose=0)))
+    script = (
+        "import numpy as np, keras, sys; import deep.losses; "
+        f"m = keras.models.load_model(r'{tmp_path / 'model.keras'}', compile=False); "
+        f"p = np.asarray(m.predict(np.load(r'{tmp_path / 'probe.npy'}'), verbose=0)); "
+        f"e = np.load(r'{tmp_path / 'expected.npy'}'); "
+        "sys.exit(0 if np.allclose(p, e, atol=1e-4) else 1)"
+    )
+    env = dict(os.environ, KERAS_BACKEND=backend,
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
