@@ -8,10 +8,9 @@ different streams on different backends).
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 from skimage.transform import resize
-
-import keras
 
 
 def to_model_grid(images, size: int) -> np.ndarray:

@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 from sklearn.base import BaseEstimator
 
-import keras
 from benchmark.metrics import dice_score
 from deep.data import AugmentedBatches, masks_to_model_grid, to_image_grid, to_model_grid
 from deep.device import backend_name, describe_device, make_deterministic, set_mixed_precision

@@ -1,9 +1,9 @@
 """Model builders: shapes, config and save/load round trips, argument checks."""
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 from deep import blocks, models
 from deep.models import MODELS, build_model
 
