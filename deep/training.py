@@ -89,7 +89,7 @@ class DeepSegmenter(BaseEstimator):
             raise ValueError("The 'learning_rate' parameter of DeepSegmenter must be > 0. "
                              f"Got {self.learning_rate!r} instead.")
 
-    def fit(self, images, masks, val_images=None, val_masks=None):
+    def fit(self, images, masks, val_images=None, val_masks=None, *, callbacks=None):
         """Train on (images, masks), stopping early on the validation Dice.
 
         Parameters
@@ -98,6 +98,8 @@ class DeepSegmenter(BaseEstimator):
         masks : sequence of (M, N) ndarray of bool
         val_images, val_masks : sequences, optional
             The validation part; without it a seeded fifth of the training images is used.
+        callbacks : list of keras.callbacks.Callback, optional
+            Extra callbacks (progress, timing), run after the wrapper's own.
 
         Returns
         -------
@@ -132,14 +134,18 @@ class DeepSegmenter(BaseEstimator):
         callbacks = [
             keras.callbacks.EarlyStopping(monitor="val_dice", mode="max",
                                           patience=self.patience, restore_best_weights=True),
-            keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_dice", mode="max",
-                                            save_best_only=True),
             keras.callbacks.CSVLogger(str(workdir / "history.csv")),
+            *(callbacks or []),
         ]
         batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), self.seed,
                                    augment=self.augment)
         history = model.fit(batches, validation_data=(xv, yv), epochs=self.epochs,
                             callbacks=callbacks, verbose=self.verbose)
+        # the best weights are restored in memory; one save at the end (through a temporary
+        # file and a rename) costs less than a save at every improving epoch
+        partial = workdir / ".model.tmp.keras"
+        model.save(partial)
+        partial.replace(checkpoint)
         self.model_ = model
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
         self.best_epoch_ = int(np.argmax(self.history_["val_dice"])) + 1

@@ -20,6 +20,7 @@ from benchmark.metrics.overlap import (
     dice_score,
     jaccard_score,
     precision_score,
+    ratio_or_nan,
     sensitivity_score,
     specificity_score,
 )
@@ -49,22 +50,17 @@ def score_masks(reference, prediction, *, spacing=None) -> dict[str, np.ndarray]
     dict of str to (N,) ndarray
         Keys: the names of :data:`METRICS`, ``tp, fp, fn, tn`` and ``empty_flag``.
     """
-    ref = np.asarray(reference)
-    pred = np.asarray(prediction)
-    if ref.ndim == 2:
-        ref, pred = ref[None], pred[None] if np.asarray(pred).ndim == 2 else pred
+    ref, pred = np.asarray(reference), np.asarray(prediction)
+    ref, pred = (ref[None] if ref.ndim == 2 else ref), (pred[None] if pred.ndim == 2 else pred)
     counts = confusion_counts(ref, pred)
-    tp, fp, fn, tn = (counts[:, k].astype(np.float64) for k in range(4))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        def ratio(num, den):
-            return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-        result = {
-            "dice": ratio(2 * tp, 2 * tp + fp + fn),
-            "jaccard": ratio(tp, tp + fp + fn),
-            "sensitivity": ratio(tp, tp + fn),
-            "precision": ratio(tp, tp + fp),
-            "specificity": ratio(tn, tn + fp),
-        }
+    tp, fp, fn, tn = (counts[:, k] for k in range(4))
+    result = {
+        "dice": ratio_or_nan(2 * tp, 2 * tp + fp + fn),
+        "jaccard": ratio_or_nan(tp, tp + fp + fn),
+        "sensitivity": ratio_or_nan(tp, tp + fn),
+        "precision": ratio_or_nan(tp, tp + fp),
+        "specificity": ratio_or_nan(tn, tn + fp),
+    }
     result["hd95"], result["assd"] = surface_distances(ref, pred, spacing=spacing)
     for k, name in enumerate(("tp", "fp", "fn", "tn")):
         result[name] = counts[:, k]

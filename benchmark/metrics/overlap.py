@@ -30,7 +30,8 @@ def _package(values: np.ndarray, single: bool):
     return values[0] if single else values
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def ratio_or_nan(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` where ``den > 0``, NaN elsewhere."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
 
@@ -80,7 +81,7 @@ def dice_score(reference, prediction) -> np.ndarray | float:
     0.6666666666666666
     """
     both, n_ref, n_pred, _, single = _overlap(reference, prediction)
-    return _package(_ratio(2 * both, n_ref + n_pred), single)
+    return _package(ratio_or_nan(2 * both, n_ref + n_pred), single)
 
 
 def jaccard_score(reference, prediction) -> np.ndarray | float:
@@ -95,7 +96,7 @@ def jaccard_score(reference, prediction) -> np.ndarray | float:
     float or (N,) ndarray of float64
     """
     both, n_ref, n_pred, _, single = _overlap(reference, prediction)
-    return _package(_ratio(both, n_ref + n_pred - both), single)
+    return _package(ratio_or_nan(both, n_ref + n_pred - both), single)
 
 
 def sensitivity_score(reference, prediction) -> np.ndarray | float:
@@ -110,7 +111,7 @@ def sensitivity_score(reference, prediction) -> np.ndarray | float:
     float or (N,) ndarray of float64
     """
     both, n_ref, _, _, single = _overlap(reference, prediction)
-    return _package(_ratio(both, n_ref), single)
+    return _package(ratio_or_nan(both, n_ref), single)
 
 
 def precision_score(reference, prediction) -> np.ndarray | float:
@@ -125,7 +126,7 @@ def precision_score(reference, prediction) -> np.ndarray | float:
     float or (N,) ndarray of float64
     """
     both, _, n_pred, _, single = _overlap(reference, prediction)
-    return _package(_ratio(both, n_pred), single)
+    return _package(ratio_or_nan(both, n_pred), single)
 
 
 def specificity_score(reference, prediction) -> np.ndarray | float:
@@ -141,4 +142,4 @@ def specificity_score(reference, prediction) -> np.ndarray | float:
     """
     both, n_ref, n_pred, n_pixels, single = _overlap(reference, prediction)
     tn = n_pixels - n_ref - n_pred + both
-    return _package(_ratio(tn, n_pixels - n_ref), single)
+    return _package(ratio_or_nan(tn, n_pixels - n_ref), single)
