@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 bad input or usage (one line on stderr naming the file 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from dataclasses import asdict
@@ -131,7 +132,21 @@ def _cmd_list(args) -> int:
         print(f"  {'':<30} {description}")
         params = ", ".join(f"{k}={v!r}" for k, v in sorted(method.get_params().items()))
         print(f"  {'':<30} {params or 'no parameters'}")
-    print("  (deep models: not built yet)")
+    try:
+        from deep.models import MODELS
+        from deep.training import DeepSegmenter
+    except ImportError as exc:  # keras installed without a backend, say
+        print(f"  (deep models unavailable: {exc})")
+    else:
+        training = ", ".join(f"{k}={v!r}" for k, v in sorted(DeepSegmenter().get_params().items())
+                             if k != "model")
+        for name, (builder, description) in MODELS.items():
+            arch = ", ".join(f"{p.name}={p.default!r}" for p in
+                             inspect.signature(builder).parameters.values())
+            print(f"  {name:<30} {'deep':<10} {'automatic':<15} early stopping on val Dice")
+            print(f"  {'':<30} {description}")
+            print(f"  {'':<30} {arch}")
+        print(f"  {'':<30} training: {training}")
     print("datasets:")
     for name, (description, _) in DATASETS.items():
         print(f"  {name:<12} {description}")

@@ -83,6 +83,9 @@ def test_list_names_the_datasets_and_every_segmenter():
     for name in SEGMENTERS:
         assert name in out.stdout
     assert "semi-automatic" in out.stdout and "classical" in out.stdout
+    for name in ("cae", "unet_course", "unet", "attention_unet"):
+        assert f"  {name} " in out.stdout
+    assert " deep " in out.stdout
 
 
 def test_make_phantom_refuses_a_folder_holding_other_files(tmp_path):
