@@ -22,8 +22,9 @@ class Segmenter(BaseEstimator):
     """Base class of the classical segmenters.
 
     Subclasses set ``needs_roi`` and ``tuning_grid`` (parameter name -> candidate values)
-    and implement ``_segment(image, roi, params)``; learning segmenters also override
-    ``_learn(images, masks, rois, params)``.
+    and implement ``_segment(image, roi, params, model)``; learning segmenters also set
+    ``learns = True`` and override ``_learn(images, masks, rois, params)``, whose result is
+    passed to ``_segment`` as ``model``.
     """
 
     family = "classical"
@@ -88,14 +89,14 @@ class Segmenter(BaseEstimator):
         if limit is not None and len(pick) > limit:
             pick = np.sort(rng.choice(pick, limit, replace=False))
         results = []
-        for params in grid:
+        for params in grid if len(grid) > 1 else []:  # one candidate: nothing to tune
             model = self._learn([images[i] for i in learn_idx], [masks[i] for i in learn_idx],
                                 [rois[i] for i in learn_idx], params)
             preds = [self._segment(images[i], rois[i], params, model) for i in pick]
             scores = [dice_score(masks[i], p) for i, p in zip(pick, preds, strict=True)]
             results.append({"params": {k: params[k] for k in self._grid()},
                             "mean_dice": float(np.nanmean(scores))})
-        best = int(np.argmax([r["mean_dice"] for r in results]))
+        best = int(np.argmax([r["mean_dice"] for r in results])) if results else 0
         self.best_params_ = dict(grid[best])
         self.tuned_params_ = {k: grid[best][k] for k in self._grid()}
         self.tuning_results_ = results
