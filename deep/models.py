@@ -75,8 +75,13 @@ def build_cae(input_size: int = 128, *, widths=(32, 64, 128)) -> keras.Model:
     return keras.Model(inputs, segmentation_head(x), name="cae")
 
 
-def _unet(name: str, input_size: int, widths: tuple[int, ...], bridge: int, *,
+def _unet(name: str, input_size: int, widths, bridge: int, *, n_levels: int,
           dropout: float, attention: bool) -> keras.Model:
+    """Check every architecture argument, then build the U-Net variant ``name``."""
+    widths = _check_widths(name, widths, n_levels)
+    _check_widths(name, (bridge,), 1, "bridge")
+    _check_rate(name, dropout)
+    _check_size(name, input_size, n_levels)
     inputs = input_layer(input_size)
     x, skips = inputs, []
     for i, w in enumerate(widths, start=1):
@@ -106,10 +111,8 @@ def build_unet_course(input_size: int = 128, *, widths=(8, 16, 32), bridge: int 
     -------
     keras.Model
     """
-    widths = _check_widths("unet_course", widths, 3)
-    _check_widths("unet_course", (bridge,), 1, "bridge")
-    _check_size("unet_course", input_size, len(widths))
-    return _unet("unet_course", input_size, widths, bridge, dropout=0.0, attention=False)
+    return _unet("unet_course", input_size, widths, bridge, n_levels=3, dropout=0.0,
+                 attention=False)
 
 
 def build_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bridge: int = 256,
@@ -129,11 +132,8 @@ def build_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bridge: int =
     -------
     keras.Model
     """
-    widths = _check_widths("unet", widths, 4)
-    _check_widths("unet", (bridge,), 1, "bridge")
-    _check_rate("unet", dropout)
-    _check_size("unet", input_size, len(widths))
-    return _unet("unet", input_size, widths, bridge, dropout=dropout, attention=False)
+    return _unet("unet", input_size, widths, bridge, n_levels=4, dropout=dropout,
+                 attention=False)
 
 
 def build_attention_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bridge: int = 256,
@@ -152,11 +152,8 @@ def build_attention_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bri
     -------
     keras.Model
     """
-    widths = _check_widths("attention_unet", widths, 4)
-    _check_widths("attention_unet", (bridge,), 1, "bridge")
-    _check_rate("attention_unet", dropout)
-    _check_size("attention_unet", input_size, len(widths))
-    return _unet("attention_unet", input_size, widths, bridge, dropout=dropout, attention=True)
+    return _unet("attention_unet", input_size, widths, bridge, n_levels=4, dropout=dropout,
+                 attention=True)
 
 
 #: name -> (builder, description)
