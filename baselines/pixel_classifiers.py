@@ -58,18 +58,21 @@ class _PixelClassifier(Segmenter):
         return np.concatenate(xs), np.concatenate(ys)
 
     def _features(self, image):
-        cache = self.__dict__.setdefault("_feature_cache", {})
-        key = id(image)
-        if key not in cache or cache[key][0] is not image:
-            cache[key] = (image, pixel_features(image))
-        return cache[key][1]
+        """Features of an image; during ``fit`` each training image is computed once."""
+        cache = self.__dict__.get("_feature_cache")
+        if cache is None:  # predict: nothing to reuse, and nothing kept on the estimator
+            return pixel_features(image)
+        if id(image) not in cache:
+            cache[id(image)] = (image, pixel_features(image))  # the image is kept alive too
+        return cache[id(image)][1]
 
     def fit(self, images, masks, rois=None):
         """Learn on the training part (features cached across the tuning grid)."""
+        self._feature_cache = {}
         try:
             return super().fit(images, masks, rois)
         finally:
-            self.__dict__.pop("_feature_cache", None)
+            del self._feature_cache
 
     def _learn(self, images, masks, rois, params):
         rng = np.random.default_rng(params["random_state"])

@@ -86,3 +86,11 @@ def test_same_seed_gives_the_same_masks(split):
     for x, y in zip(a.predict([c.image for c in test]), b.predict([c.image for c in test]),
                     strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_pixel_classifier_keeps_no_feature_cache_after_fit_or_predict(split):
+    train, test = split
+    model = make_segmenter("pixel_svm", max_tuning_cases=4).fit(
+        [c.image for c in train], [c.mask for c in train])
+    model.predict([c.image for c in test])
+    assert "_feature_cache" not in vars(model)
