@@ -26,17 +26,17 @@ from benchmark.splits import grouped_folds
 #: name -> (pipeline, hyper-parameter grid)
 CLASSIFIERS = {
     "svm_rbf": (
-        make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
+        make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
                       SVC(kernel="rbf")),
         {"svc__C": [0.1, 1.0, 10.0], "svc__gamma": ["scale", 0.01, 0.1]},
     ),
     "svm_linear": (
-        make_pipeline(SimpleImputer(strategy="median"), StandardScaler(),
+        make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
                       SVC(kernel="linear")),
         {"svc__C": [0.01, 0.1, 1.0, 10.0]},
     ),
     "random_forest": (
-        make_pipeline(SimpleImputer(strategy="median"),
+        make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
                       RandomForestClassifier(n_estimators=200, n_jobs=1, random_state=0)),
         {"randomforestclassifier__max_depth": [None, 4, 8],
          "randomforestclassifier__min_samples_leaf": [1, 3]},
@@ -44,14 +44,23 @@ CLASSIFIERS = {
 }
 
 
-def _scores(model, x):
-    """Continuous scores for ROC analysis (decision function or probability)."""
+def decision_scores(model, x):
+    """Continuous scores for ROC analysis and the threshold that makes them a decision.
+
+    Returns
+    -------
+    scores : ndarray
+        The decision function (SVMs, threshold 0) or the malignant probability (forest,
+        threshold 0.5).
+    threshold : float
+    """
     if hasattr(model, "decision_function"):
         return model.decision_function(x), 0.0
     return model.predict_proba(x)[:, 1], 0.5
 
 
-def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed: int = 0):
+def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed: int = 0,
+                   tune: bool = True):
     """Tune a classifier by inner grouped, stratified 3-fold CV on (x, y) and refit it.
 
     Parameters
@@ -63,15 +72,20 @@ def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed
     groups : (n_samples,) array_like, optional
         Patients; the inner folds never split a patient.
     seed : int, default 0
+    tune : bool, default True
+        When False, fit the pipeline with its default hyper-parameters (no inner search;
+        the runner does this for the random forest, whose search costs 18 fits).
 
     Returns
     -------
-    GridSearchCV
-        Fitted; ``best_params_`` holds the chosen hyper-parameters.
+    GridSearchCV or Pipeline
+        Fitted; a search holds the chosen hyper-parameters in ``best_params_``.
     """
     if name not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {name!r}; valid: {', '.join(CLASSIFIERS)}")
     pipeline, grid = CLASSIFIERS[name]
+    if not tune:
+        return clone(pipeline).fit(x, y)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     n_inner = int(min(3, np.bincount(y).min(), len(set(groups.tolist()))))
     if n_inner < 2:
@@ -119,7 +133,7 @@ def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 
             for name in names:
                 model = fit_classifier(name, x[train], y[train], groups[train],
                                        seed=seed + repeat)
-                scores, threshold = _scores(model, x[test])
+                scores, threshold = decision_scores(model, x[test])
                 predicted = scores > threshold if threshold == 0.0 else scores >= threshold
                 truth = y[test]
                 auc = roc_auc_score(truth, scores) if len(set(truth)) == 2 else np.nan

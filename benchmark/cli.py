@@ -20,7 +20,6 @@ PROG = "python -m benchmark"
 
 #: Commands of the design that later issues build; they say so and exit 2.
 NOT_BUILT = {
-    "run": "the benchmark runner",
     "report": "the HTML report",
     "compare": "the comparison of runs",
 }
@@ -60,19 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"massbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run methods on every fold and write a run folder "
-                         "[not built yet]")
-    which = run.add_mutually_exclusive_group()
+    run = sub.add_parser("run", help="run methods on every fold and write a run folder")
+    which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every registered method")
     which.add_argument("--methods", help="comma-separated method names")
     run.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
                      "'phantom' (default)")
-    run.add_argument("--profile", choices=("quick", "standard"), default="standard")
-    run.add_argument("--folds", type=_positive_int)
-    run.add_argument("--seed", type=_non_negative_int)
-    run.add_argument("--out", help="run folder (default: a new folder under runs/)")
-    run.add_argument("--jobs", type=_positive_int, default=1)
-    run.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    run.add_argument("--profile", choices=("quick", "standard"), default="standard",
+                     help="quick: small phantom, 2 folds, short training; standard (default): "
+                     "5 folds, training to early stopping")
+    run.add_argument("--folds", type=_positive_int, help="number of folds (default: the "
+                     "profile's, 2 or 5)")
+    run.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
+                     "(default 12345)")
+    run.add_argument("--out", help="run folder (default: a new folder under runs/); an "
+                     "existing run folder with the same settings is continued")
+    run.add_argument("--jobs", type=_positive_int, default=1, help="local worker processes "
+                     "(default 1)")
+    run.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. "
+                     "tcp://host:8786")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
 
     sub.add_parser("list", help="registered methods and datasets")
 
@@ -118,6 +124,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_run(args) -> int:
+    from benchmark.methods import resolve_methods
+    from benchmark.runner import run_benchmark
+
+    if args.folds is not None and args.folds < 2:
+        raise InputError(f"--folds must be at least 2; got {args.folds}")
+    methods = resolve_methods(None if args.all else args.methods)
+    out = run_benchmark(methods, data=args.data, profile=args.profile, folds=args.folds,
+                        seed=args.seed, out=args.out, jobs=args.jobs, scheduler=args.scheduler,
+                        quiet=args.quiet, command=[PROG, *args.argv])
+    print(f"run folder: {out}")
+    return 0
+
+
 def _cmd_list(args) -> int:
     from baselines.registry import SEGMENTERS
     from benchmark.data import DATASETS
@@ -132,15 +152,17 @@ def _cmd_list(args) -> int:
         print(f"  {'':<30} {description}")
         params = ", ".join(f"{k}={v!r}" for k, v in sorted(method.get_params().items()))
         print(f"  {'':<30} {params or 'no parameters'}")
+    from benchmark.methods import deep_models
+
     try:
-        from deep.models import MODELS
+        models = deep_models()
         from deep.training import DeepSegmenter
-    except ImportError as exc:  # keras installed without a backend, say
+    except InputError as exc:  # keras installed without a backend, say
         print(f"  (deep models unavailable: {exc})")
     else:
         training = ", ".join(f"{k}={v!r}" for k, v in sorted(DeepSegmenter().get_params().items())
                              if k != "model")
-        for name, (builder, description) in MODELS.items():
+        for name, (builder, description) in models.items():
             arch = ", ".join(f"{p.name}={p.default!r}" for p in
                              inspect.signature(builder).parameters.values())
             print(f"  {name:<30} {'deep':<10} {'automatic':<15} early stopping on val Dice")
@@ -240,14 +262,16 @@ def _cmd_classify(args) -> int:
     return 0
 
 
-COMMANDS = {"list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom,
+COMMANDS = {"run": _cmd_run, "list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom,
             "segment": _cmd_segment, "classify": _cmd_classify}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command is None:
         parser.print_help()
         return 2

@@ -42,12 +42,19 @@ class DeepSegmenter(BaseEstimator):
         Adam's step size.
     patience : int, default 12
         Epochs without a better validation Dice before stopping.
+    min_epochs : int, default 20
+        Early stopping starts watching only after this many epochs (the validation Dice of
+        the batch-normalised U-Nets is noisy over the first epochs, and an early peak there
+        would otherwise end training too soon).
     augment : bool, default True
         Flips, 90-degree rotations and small intensity changes.
     tune_threshold : bool, default False
         Choose the threshold on the validation part (else 0.5).
     mixed_precision : bool, default False
         ``mixed_float16`` when a GPU is present (ignored on CPU).
+    run_eagerly : bool, default False
+        Run Keras eagerly instead of tracing / compiling the training step (the quick profile
+        does: on a few tiny images, tracing costs more than it saves).
     seed : int, default 0
     workdir : str or None, default None
         Folder for ``model.keras`` and ``history.csv`` (a temporary folder when None).
@@ -60,17 +67,20 @@ class DeepSegmenter(BaseEstimator):
     needs_roi = False
 
     def __init__(self, *, model="unet", input_size=128, epochs=100, batch_size=16,
-                 learning_rate=1e-3, patience=12, augment=True, tune_threshold=False,
-                 mixed_precision=False, seed=0, workdir=None, model_kwargs=None, verbose=0):
+                 learning_rate=1e-3, patience=12, min_epochs=20, augment=True,
+                 tune_threshold=False, mixed_precision=False, run_eagerly=False, seed=0,
+                 workdir=None, model_kwargs=None, verbose=0):
         self.model = model
         self.input_size = input_size
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.patience = patience
+        self.min_epochs = min_epochs
         self.augment = augment
         self.tune_threshold = tune_threshold
         self.mixed_precision = mixed_precision
+        self.run_eagerly = run_eagerly
         self.seed = seed
         self.workdir = workdir
         self.model_kwargs = model_kwargs
@@ -85,6 +95,10 @@ class DeepSegmenter(BaseEstimator):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"The '{name}' parameter of DeepSegmenter must be a positive "
                                  f"int. Got {value!r} instead.")
+        if (not isinstance(self.min_epochs, int) or isinstance(self.min_epochs, bool)
+                or self.min_epochs < 0):
+            raise ValueError("The 'min_epochs' parameter of DeepSegmenter must be an int >= 0. "
+                             f"Got {self.min_epochs!r} instead.")
         if not self.learning_rate > 0:
             raise ValueError("The 'learning_rate' parameter of DeepSegmenter must be > 0. "
                              f"Got {self.learning_rate!r} instead.")
@@ -126,15 +140,20 @@ class DeepSegmenter(BaseEstimator):
         xv, yv = to_model_grid(val_images, size), masks_to_model_grid(val_masks, size)
         model = build_model(self.model, size, **(self.model_kwargs or {}))
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=BceDiceLoss(),
-                      metrics=[DiceScore()])
+                      metrics=[DiceScore()], run_eagerly=self.run_eagerly)
         workdir = Path(self.workdir) if self.workdir else Path(tempfile.mkdtemp(
             prefix="massbench-"))
         workdir.mkdir(parents=True, exist_ok=True)
         checkpoint = workdir / "model.keras"
+        # the log grows epoch by epoch under a temporary name, renamed once training ends
+        partial_log = workdir / ".history.tmp.csv"
+        stopper = keras.callbacks.EarlyStopping(monitor="val_dice", mode="max",
+                                                patience=self.patience,
+                                                restore_best_weights=True,
+                                                start_from_epoch=self.min_epochs)
         callbacks = [
-            keras.callbacks.EarlyStopping(monitor="val_dice", mode="max",
-                                          patience=self.patience, restore_best_weights=True),
-            keras.callbacks.CSVLogger(str(workdir / "history.csv")),
+            stopper,
+            keras.callbacks.CSVLogger(str(partial_log)),
             *(callbacks or []),
         ]
         batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), self.seed,
@@ -146,10 +165,14 @@ class DeepSegmenter(BaseEstimator):
         partial = workdir / ".model.tmp.keras"
         model.save(partial)
         partial.replace(checkpoint)
+        partial_log.replace(workdir / "history.csv")
         self.model_ = model
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-        self.best_epoch_ = int(np.argmax(self.history_["val_dice"])) + 1
         self.epochs_run_ = len(self.history_["val_dice"])
+        # the weights kept: the best epoch from ``min_epochs`` on, or the last epoch when
+        # training ended before early stopping started watching
+        self.best_epoch_ = (stopper.best_epoch + 1 if stopper.best_weights is not None
+                            else self.epochs_run_)
         self.checkpoint_ = str(checkpoint)
         self.workdir_ = str(workdir)
         self.threshold_ = 0.5

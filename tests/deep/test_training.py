@@ -44,10 +44,22 @@ def test_two_fits_with_the_same_seed_predict_identically(tiny, tmp_path):
 def test_early_stopping_restores_the_best_weights(tiny, tmp_path):
     x, y, xv, yv, _, _ = tiny
     model = DeepSegmenter(model="cae", workdir=tmp_path, patience=1, learning_rate=0.05,
-                          **(FAST | {"epochs": 6})).fit(x, y, xv, yv)
+                          min_epochs=0, **(FAST | {"epochs": 6})).fit(x, y, xv, yv)
     best = max(model.history_["val_dice"])
     assert model.history_["val_dice"][model.best_epoch_ - 1] == best
     assert model.epochs_run_ <= 6
+
+
+def test_early_stopping_waits_for_min_epochs(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, patience=1, learning_rate=0.05,
+                          min_epochs=4, **(FAST | {"epochs": 6})).fit(x, y, xv, yv)
+    dice = model.history_["val_dice"]
+    assert model.epochs_run_ >= 5  # nothing can stop it before the fifth epoch
+    assert model.best_epoch_ >= 5  # epochs before min_epochs are never kept
+    assert dice[model.best_epoch_ - 1] == max(dice[4:])
+    assert not (tmp_path / ".history.tmp.csv").exists()
+    assert len(pd.read_csv(tmp_path / "history.csv")) == model.epochs_run_
 
 
 def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
@@ -58,7 +70,8 @@ def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, name", [({"model": "vit"}, "model"), ({"epochs": 0}, "epochs"),
-                                          ({"learning_rate": -1.0}, "learning_rate")])
+                                          ({"learning_rate": -1.0}, "learning_rate"),
+                                          ({"min_epochs": -1}, "min_epochs")])
 def test_invalid_parameters_are_named(kwargs, name, tiny):
     x, y, *_ = tiny
     with pytest.raises(ValueError, match=f"'{name}'"):

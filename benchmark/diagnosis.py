@@ -1,0 +1,102 @@
+"""The diagnosis stage: from masks to a benign / malignant decision, on the run's own folds.
+
+For every mask source (the reference masks, then every method's predicted masks) the mass
+features of :class:`baselines.features.MassFeatures` are classified by an RBF SVM (tuned by an
+inner grouped 3-fold search) and a random forest (200 trees, default settings unless the
+profile tunes it), fold by fold: trained on the fold's training part (train + validation),
+scored on its test part. A method's features come from its own out-of-fold masks: every case's
+mask was predicted by the model of the fold that held the case out, as a deployed pipeline
+would segment every case before classifying it. The segmentation models never see a label,
+so no label leaks; what the classifier sees is how each method's masks carry the shape and
+intensity signs of malignancy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from baselines.classifiers import decision_scores, fit_classifier
+from baselines.features import MassFeatures
+
+#: The classifiers of the diagnosis stage.
+DIAGNOSIS_CLASSIFIERS = ("svm_rbf", "random_forest")
+CLASSIFICATION_COLUMNS = ["mask_source", "classifier", "fold", "n_train", "n_test", "roc_auc",
+                          "sensitivity", "specificity"]
+SCORE_COLUMNS = ["mask_source", "classifier", "fold", "case", "label", "score", "predicted"]
+
+
+def reference_features(dataset) -> pd.DataFrame:
+    """Mass features of every case's reference mask (a ``case`` column first)."""
+    features = MassFeatures().fit_transform([(c.image, c.mask) for c in dataset])
+    table = pd.DataFrame(features, columns=MassFeatures().get_feature_names_out())
+    table.insert(0, "case", dataset.ids)
+    return table
+
+
+def skip_reason(dataset) -> str | None:
+    """Why the stage cannot run on this dataset, or None when it can."""
+    labels = [c.label for c in dataset if c.label is not None]
+    if len(labels) < len(dataset):
+        return "some cases have no benign / malignant label"
+    if min(labels.count(0), labels.count(1)) < 4:
+        return "fewer than four cases of a class"
+    return None
+
+
+def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *, seed: int,
+                     tune_forest: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Classify every mask source on every fold.
+
+    Parameters
+    ----------
+    sources : dict of str to DataFrame
+        Mask source name -> feature table with a ``case`` column covering every case.
+    dataset : Dataset
+    splits : dict
+        The run's split (``splits.json``).
+    seed : int
+    tune_forest : bool, default False
+
+    Returns
+    -------
+    results : DataFrame
+        ``classification.csv``: one row per (mask source, classifier, fold).
+    scores : DataFrame
+        ``classification_scores.csv``: the score of every test case, for ROC curves.
+    """
+    label = {c.id: c.label for c in dataset}
+    patient = {c.id: c.patient for c in dataset}
+    rows, score_rows = [], []
+    for source, table in sources.items():
+        table = table.set_index("case")
+        for fold in splits["folds"]:
+            train_ids = fold["train"] + fold["val"]
+            test_ids = fold["test"]
+            x_train, x_test = table.loc[train_ids].to_numpy(float), table.loc[test_ids].to_numpy(
+                float)
+            y_train = np.array([label[i] for i in train_ids], dtype=int)
+            y_test = np.array([label[i] for i in test_ids], dtype=int)
+            groups = np.array([patient[i] for i in train_ids])
+            for name in DIAGNOSIS_CLASSIFIERS:
+                tune = tune_forest or name != "random_forest"
+                model = fit_classifier(name, x_train, y_train, groups, seed=seed + fold["fold"],
+                                       tune=tune)
+                scores, threshold = decision_scores(model, x_test)
+                predicted = scores > threshold if threshold == 0.0 else scores >= threshold
+                both = len(set(y_test.tolist())) == 2
+                positives, negatives = y_test == 1, y_test == 0
+                rows.append({
+                    "mask_source": source, "classifier": name, "fold": fold["fold"],
+                    "n_train": len(train_ids), "n_test": len(test_ids),
+                    "roc_auc": roc_auc_score(y_test, scores) if both else np.nan,
+                    "sensitivity": predicted[positives].mean() if positives.any() else np.nan,
+                    "specificity": (~predicted[negatives]).mean() if negatives.any() else np.nan,
+                })
+                score_rows.extend(
+                    {"mask_source": source, "classifier": name, "fold": fold["fold"],
+                     "case": case, "label": int(y), "score": float(s), "predicted": bool(p)}
+                    for case, y, s, p in zip(test_ids, y_test, scores, predicted, strict=True))
+    return (pd.DataFrame(rows, columns=CLASSIFICATION_COLUMNS),
+            pd.DataFrame(score_rows, columns=SCORE_COLUMNS))
