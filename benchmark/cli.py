@@ -262,8 +262,9 @@ def _cmd_classify(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom,
-            "segment": _cmd_segment, "classify": _cmd_classify}
+COMMANDS = {"run": _cmd_run, "list": _cmd_list, "data": _cmd_data,
+            "make-phantom": _cmd_make_phantom, "segment": _cmd_segment,
+            "classify": _cmd_classify}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -61,7 +61,7 @@ def test_metrics_csv_has_one_row_per_method_fold_and_case(quick_run):
     splits = json.loads((quick_run / "splits.json").read_text())
     n_cases = sum(len(f["test"]) for f in splits["folds"])
     assert len(metrics) == len(FAST) * n_cases
-    for method, rows in metrics.groupby("method"):
+    for _, rows in metrics.groupby("method"):
         assert rows["case"].is_unique and len(rows) == n_cases
         for fold in splits["folds"]:
             assert sorted(rows.loc[rows["fold"] == fold["fold"], "case"]) == fold["test"]
