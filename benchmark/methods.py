@@ -60,7 +60,8 @@ def deep_models() -> dict:
         from deep.models import MODELS
     except ImportError as exc:  # keras installed without a usable backend, say
         raise InputError(f"the deep models cannot be loaded ({exc}); install a Keras backend "
-                         "(pip install 'massbench[tensorflow]') or leave the deep methods out") from None
+                         "(pip install 'massbench[tensorflow]') or leave the deep methods "
+                         "out") from None
     return MODELS
 
 
