@@ -18,12 +18,6 @@ from benchmark.errors import InputError
 
 PROG = "python -m benchmark"
 
-#: Commands of the design that later issues build; they say so and exit 2.
-NOT_BUILT = {
-    "report": "the HTML report",
-    "compare": "the comparison of runs",
-}
-
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit code 2."""
@@ -114,13 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--repeats", type=_positive_int, default=5,
                           help="repetitions of the 5-fold cross-validation (default 5)")
 
-    report = sub.add_parser("report", help="write RUN_DIR/report.html [not built yet]")
+    report = sub.add_parser("report", help="write RUN_DIR/report.html from a run folder")
     report.add_argument("run_dir")
 
-    compare = sub.add_parser("compare", help="compare runs made on the same splits "
-                             "[not built yet]")
-    compare.add_argument("run_dirs", nargs="+")
-    compare.add_argument("--out")
+    compare = sub.add_parser("compare", help="compare runs made on the same splits (e.g. one "
+                             "per Keras backend)")
+    compare.add_argument("run_dirs", nargs="+", help="two or more run folders")
+    compare.add_argument("--out", default="compare.html", help="HTML file to write (default: "
+                         "compare.html)")
     return parser
 
 
@@ -262,9 +257,28 @@ def _cmd_classify(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "list": _cmd_list, "data": _cmd_data,
-            "make-phantom": _cmd_make_phantom, "segment": _cmd_segment,
-            "classify": _cmd_classify}
+def _cmd_report(args) -> int:
+    from reports import render_report
+
+    print(f"wrote {render_report(args.run_dir)}")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from reports import render_compare
+
+    if len(args.run_dirs) < 2:
+        raise InputError("compare needs at least two run folders")
+    out = Path(args.out)
+    if out.is_dir():
+        raise InputError("is a folder; give a file name such as compare.html", out)
+    print(f"wrote {render_compare(args.run_dirs, out)}")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "report": _cmd_report, "compare": _cmd_compare,
+            "list": _cmd_list, "data": _cmd_data, "make-phantom": _cmd_make_phantom,
+            "segment": _cmd_segment, "classify": _cmd_classify}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,10 +289,6 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     if args.command is None:
         parser.print_help()
-        return 2
-    if args.command in NOT_BUILT:
-        print(f"{PROG}: '{args.command}' ({NOT_BUILT[args.command]}) is not built yet; "
-              "see README.md, 'What is not built yet'", file=sys.stderr)
         return 2
     try:
         return COMMANDS[args.command](args)

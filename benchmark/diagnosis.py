@@ -13,8 +13,11 @@ intensity signs of malignancy.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import roc_auc_score
 
 from baselines.classifiers import decision_scores, fit_classifier
@@ -81,8 +84,14 @@ def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *,
             groups = np.array([patient[i] for i in train_ids])
             for name in DIAGNOSIS_CLASSIFIERS:
                 tune = tune_forest or name != "random_forest"
-                model = fit_classifier(name, x_train, y_train, groups, seed=seed + fold["fold"],
-                                       tune=tune)
+                with warnings.catch_warnings():
+                    # on small data an inner fold can hold one class: its candidates score
+                    # NaN and the search picks among the others, as it should
+                    warnings.simplefilter("ignore", FitFailedWarning)
+                    warnings.filterwarnings("ignore", "One or more of the test scores",
+                                            UserWarning)
+                    model = fit_classifier(name, x_train, y_train, groups,
+                                           seed=seed + fold["fold"], tune=tune)
                 scores, threshold = decision_scores(model, x_test)
                 predicted = scores > threshold if threshold == 0.0 else scores >= threshold
                 both = len(set(y_test.tolist())) == 2

@@ -276,14 +276,14 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     record["method_time_s"] = {m: sum(c["fit_s"] + c["predict_s"] for (mm, _), c in
                                       cells.items() if mm == m) for m in methods}
     record["stages"] = stages
-    if report:
-        t0 = time.perf_counter()
-        written = _write_report(out, progress)
-        stages["report_s"] = time.perf_counter() - t0
-        record["report"] = written
     record["status"] = "complete"
     record["end_time"] = _now()
     store.write_json(out / store.RUN_JSON, record)
+    if report:
+        t0 = time.perf_counter()
+        record["report"] = _write_report(out, progress)
+        stages["report_s"] = time.perf_counter() - t0
+        store.write_json(out / store.RUN_JSON, record)
     return out
 
 
@@ -349,15 +349,9 @@ def _execute_dask(pending, progress, address: str) -> None:
             progress.finished(done["method"], done["fold"], done["finished"] - done["started"])
 
 
-def _write_report(out: Path, progress) -> str | None:
-    """Write ``report.html`` when the report renderer is installed."""
-    try:
-        from reports import render_report
-    except ImportError:
-        progress.message("report: the HTML report is not built yet; the run folder holds "
-                         "every result")
-        return None
-    path = render_report(out)
-    progress.message(f"report: {path}")
-    return str(path)
+def _write_report(out: Path, progress) -> str:
+    """Write ``report.html`` (the run is complete and recorded before this starts)."""
+    from reports import render_report
 
+    progress.message("report: rendering report.html")
+    return str(render_report(out))

@@ -1,5 +1,42 @@
-"""The HTML report and the comparison of runs: not built yet.
+"""The HTML report of a run and the comparison of runs.
 
-This package is reserved for the report (structure, plots, templates, rendering, compare);
-see README.md, "What is not built yet".
+The runner writes result files; :func:`render_report` reads only those (``rundata``), builds
+plain data (``structure``, ``stats``, ``plots``) and renders it through one Jinja2
+environment with autoescaping (``render``, ``templates/``). :func:`render_compare` puts runs
+made on the same splits side by side (``compare``).
 """
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def render_report(run_dir: str | os.PathLike) -> Path:
+    """Write ``RUN_DIR/report.html`` from the run's files; return its path.
+
+    Raises
+    ------
+    benchmark.errors.InputError
+        If ``run_dir`` is not a complete run folder.
+    """
+    from reports.render import render, write_html
+    from reports.rundata import load_run
+    from reports.structure import build_report
+
+    run = load_run(run_dir)
+    html = render("report.html.j2", build_report(run))
+    return write_html(Path(run_dir) / "report.html", html)
+
+
+def render_compare(run_dirs, out: str | os.PathLike) -> Path:
+    """Write the comparison page of runs made on the same splits; return its path."""
+    from reports.compare import build_compare
+    from reports.render import render, write_html
+    from reports.rundata import load_run
+
+    runs = [load_run(d) for d in run_dirs]
+    return write_html(out, render("compare.html.j2", build_compare(runs)))
+
+
+__all__ = ["render_compare", "render_report"]

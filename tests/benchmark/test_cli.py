@@ -25,11 +25,17 @@ def test_help_lists_every_command_of_the_design():
         assert command in out.stdout
 
 
-@pytest.mark.parametrize("args", [["report", "x"], ["compare", "a", "b"]])
-def test_commands_not_built_say_so_and_exit_2(args):
+@pytest.mark.parametrize("args, fragment", [
+    (["report", "/no/such/run"], "no such run folder"),
+    (["compare", "/no/such/a", "/no/such/b"], "no such run folder"),
+    (["compare", "only_one"], "at least two run folders"),
+    (["run"], "one of the arguments --all --methods is required"),
+    (["run", "--all", "--folds", "1"], "--folds must be at least 2"),
+])
+def test_report_compare_and_run_usage_errors_exit_2(args, fragment):
     out = cli(*args)
     assert out.returncode == 2
-    assert "not built yet" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert fragment in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
 def test_make_phantom_then_data_json(tmp_path):

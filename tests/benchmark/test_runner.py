@@ -44,7 +44,7 @@ def quick_run(tmp_path_factory):
 
 def test_run_folder_holds_every_file_of_the_layout(quick_run):
     for name in ("run.json", "splits.json", "metrics.csv", "classification.csv",
-                 "classification_scores.csv", "cases.npz"):
+                 "classification_scores.csv", "cases.npz", "report.html"):
         assert (quick_run / name).is_file(), name
     for method in FAST:
         for fold in (0, 1):

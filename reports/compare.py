@@ -1,0 +1,105 @@
+"""``compare``: runs made on the same splits side by side (backends, machines, settings).
+
+Runs are comparable only when their ``splits.json`` are identical (same dataset fingerprint,
+same folds); otherwise the comparison is refused, naming the fingerprint that differs. For
+each method present in every run: mean Dice per run, the difference from the first run and a
+paired Wilcoxon test against it (case by case, Holm-corrected per run), and the training /
+prediction speed per run.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from benchmark.errors import InputError
+from reports.rundata import RunData
+from reports.stats import holm
+from reports.structure import fmt, fmt_p
+
+
+def check_same_splits(runs: list[RunData]) -> None:
+    """Refuse runs whose splits differ, naming the differing fingerprint."""
+    first = runs[0]
+    for run in runs[1:]:
+        if run.splits.get("fingerprint") != first.splits.get("fingerprint"):
+            raise InputError(f"made on another dataset: fingerprint "
+                             f"{run.splits.get('fingerprint')} differs from "
+                             f"{first.splits.get('fingerprint')} of {first.path}; only runs "
+                             "on the same splits can be compared", run.path / "splits.json")
+        if json.dumps(run.splits["folds"]) != json.dumps(first.splits["folds"]):
+            raise InputError(f"same dataset ({first.splits.get('fingerprint')}) but other "
+                             f"folds than {first.path} (seed {run.splits.get('seed')} vs "
+                             f"{first.splits.get('seed')}, {run.splits.get('n_folds')} vs "
+                             f"{first.splits.get('n_folds')} folds); only runs on the same "
+                             "splits can be compared", run.path / "splits.json")
+
+
+def _speed(run: RunData, method: str) -> tuple[float, float]:
+    cells = [c for (m, _), c in run.cells.items() if m == method]
+    fit = float(np.mean([c["fit_s"] for c in cells]))
+    n_test = sum(c["n_test"] for c in cells)
+    predict = 1000 * sum(c["predict_s"] for c in cells) / max(1, n_test)
+    return fit, predict
+
+
+def build_compare(runs: list[RunData]) -> dict:
+    """Everything the comparison page shows."""
+    if len(runs) < 2:
+        raise InputError("compare needs at least two run folders")
+    check_same_splits(runs)
+    labels = _unique_labels(runs)
+    methods = [m for m in runs[0].methods if all(m in r.methods for r in runs[1:])]
+    if not methods:
+        raise InputError("the runs have no method in common", runs[1].path)
+    base = runs[0]
+    wide = {i: r.metrics.pivot_table(index="case", columns="method", values="dice",
+                                     aggfunc="first") for i, r in enumerate(runs)}
+    tests = {i: [] for i in range(1, len(runs))}
+    for i in range(1, len(runs)):
+        for method in methods:
+            pair = pd.concat([wide[0][method], wide[i][method]], axis=1, keys=["a", "b"])
+            pair = pair.dropna()
+            diff = (pair["b"] - pair["a"]).to_numpy()
+            if len(diff) >= 2 and np.any(diff != 0):
+                p_value = float(stats.wilcoxon(pair["b"], pair["a"]).pvalue)
+            else:
+                p_value = 1.0 if len(diff) >= 2 else np.nan
+            tests[i].append(p_value)
+        tests[i] = holm(tests[i])
+    rows = []
+    for k, method in enumerate(methods):
+        row = {"method": method, "values": []}
+        base_mean = float(wide[0][method].mean())
+        for i, run in enumerate(runs):
+            mean = float(wide[i][method].mean())
+            fit, predict = _speed(run, method)
+            row["values"].append({
+                "dice": fmt(mean), "difference": "" if i == 0 else f"{mean - base_mean:+.3f}",
+                "p_holm": "" if i == 0 else fmt_p(tests[i][k]),
+                "significant": bool(i and np.isfinite(tests[i][k]) and tests[i][k] < 0.05),
+                "fit": fmt(fit, 1), "predict": fmt(predict, 1)})
+        rows.append(row)
+    environments = [{"label": labels[i], "path": str(r.path),
+                     "backend": r.record["settings"].get("keras_backend") or "none",
+                     "device": r.record.get("device", "cpu"),
+                     "profile": r.record["settings"]["profile"],
+                     "machine": r.record.get("machine", {}).get("cpu", "?"),
+                     "versions": ", ".join(f"{k} {v}" for k, v in
+                                           sorted(r.record.get("versions", {}).items())),
+                     "command": r.record.get("command_line") or ""}
+                    for i, r in enumerate(runs)]
+    return {"title": "massbench comparison: " + " vs ".join(labels), "labels": labels,
+            "base": labels[0], "fingerprint": base.splits.get("fingerprint"),
+            "n_folds": len(base.splits["folds"]), "rows": rows, "runs": environments,
+            "only_some": sorted({m for r in runs for m in r.methods} - set(methods))}
+
+
+def _unique_labels(runs: list[RunData]) -> list[str]:
+    labels = [r.label for r in runs]
+    if len(set(labels)) < len(labels):
+        labels = [f"{i + 1}: {label}" for i, label in enumerate(labels)]
+    return labels

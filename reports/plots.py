@@ -1,0 +1,170 @@
+"""Figures of the report, drawn with matplotlib / seaborn and returned as embedded PNG data.
+
+Every function returns a :class:`Figure` record (a ``data:`` URI and its alt text), so the
+HTML file carries its figures and needs nothing else. Colours come from a colour-blind-safe
+palette and every distinction that matters also has a line style or marker, so the figures
+read in grey print.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+DPI = 80
+REFERENCE_STYLE = {"colors": "#0072B2", "linewidths": 1.4, "linestyles": "solid"}
+PREDICTION_STYLE = {"colors": "#E69F00", "linewidths": 1.4, "linestyles": "dashed"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An embedded figure: a PNG ``data:`` URI and what it shows, in words."""
+
+    src: str
+    alt: str
+
+
+def _embed(fig, alt: str) -> Figure:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
+                metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Figure(src=f"data:image/png;base64,{data}", alt=alt)
+
+
+def _resize_mask(mask: np.ndarray, shape) -> np.ndarray:
+    if mask.shape == tuple(shape):
+        return mask
+    from skimage.transform import resize
+
+    return resize(mask.astype(float), shape, order=0, anti_aliasing=False) >= 0.5
+
+
+def _contour(ax, mask, shape, style) -> None:
+    mask = _resize_mask(np.asarray(mask, dtype=bool), shape)
+    if mask.any() and not mask.all():
+        ax.contour(mask.astype(float), levels=[0.5], **style)
+
+
+def examples(items: list[tuple[str, np.ndarray, np.ndarray, str]]) -> Figure:
+    """Example crops with their reference contour: (case, image, mask, caption) each."""
+    n = len(items)
+    fig, axes = plt.subplots(1, n, figsize=(2.0 * n, 2.3), squeeze=False)
+    for ax, (_, image, mask, caption) in zip(axes[0], items, strict=True):
+        ax.imshow(image, cmap="gray", vmin=0, vmax=255)
+        _contour(ax, mask, image.shape, REFERENCE_STYLE)
+        ax.set_title(caption, fontsize=8)
+        ax.axis("off")
+    names = ", ".join(f"{case} ({caption})" for case, _, _, caption in items)
+    return _embed(fig, f"Example crops with the reference mask outlined: {names}.")
+
+
+def distributions(metrics: pd.DataFrame, methods: list[str], metric: str, label: str) -> Figure:
+    """Box plot with the cases as points, one row per method."""
+    data = metrics[metrics["method"].isin(methods)]
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(methods) + 1.2))
+    sns.boxplot(data=data, y="method", x=metric, order=methods, ax=ax, color="0.85",
+                showfliers=False, linewidth=0.8)
+    sns.stripplot(data=data, y="method", x=metric, order=methods, ax=ax, color="0.15",
+                  size=2.2, alpha=0.55, jitter=0.25)
+    ax.set_xlabel(label)
+    ax.set_ylabel("")
+    ax.grid(axis="x", color="0.9")
+    return _embed(fig, f"Box and strip plot of {label} per case for each method "
+                       f"({', '.join(methods)}); the box spans the quartiles, the line is the "
+                       "median, each dot a test case.")
+
+
+def gallery_row(method: str, items: list[tuple[str, str, float, np.ndarray, np.ndarray,
+                                              np.ndarray]]) -> Figure:
+    """Best, median and worst case of a method: (rank, case, dice, image, reference, pred)."""
+    fig, axes = plt.subplots(1, len(items), figsize=(2.2 * len(items), 2.4), squeeze=False)
+    for ax, (rank, case, dice, image, reference, predicted) in zip(axes[0], items,
+                                                                  strict=True):
+        ax.imshow(image, cmap="gray", vmin=0, vmax=255)
+        _contour(ax, reference, image.shape, REFERENCE_STYLE)
+        _contour(ax, predicted, image.shape, PREDICTION_STYLE)
+        ax.set_title(f"{rank}: Dice {dice:.2f}", fontsize=8)
+        ax.axis("off")
+    cases = "; ".join(f"{rank} case {case}, Dice {dice:.2f}" for rank, case, dice, *_ in items)
+    return _embed(fig, f"{method}: reference outline solid blue, prediction dashed orange. "
+                       f"{cases}.")
+
+
+def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
+    """Training loss and validation Dice per epoch, one line style per fold."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.4))
+    styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
+    for i, (fold, history) in enumerate(sorted(histories.items())):
+        epochs = np.arange(1, len(history) + 1)
+        style = styles[i % len(styles)]
+        left.plot(epochs, history["loss"], linestyle=style, color="0.2", label=f"fold {fold}")
+        if "val_dice" in history:
+            right.plot(epochs, history["val_dice"], linestyle=style, color="0.2",
+                       label=f"fold {fold}")
+    left.set(xlabel="epoch", ylabel="training loss (BCE + Dice)", title=method)
+    right.set(xlabel="epoch", ylabel="validation Dice", ylim=(0, 1))
+    right.legend(fontsize=7, frameon=False)
+    for ax in (left, right):
+        ax.grid(color="0.9")
+    return _embed(fig, f"Training curves of {method}: training loss (left) and validation "
+                       f"Dice (right) per epoch for folds {', '.join(map(str, histories))}.")
+
+
+def roc_panels(scores: pd.DataFrame, classifier: str, sources: list[str]) -> Figure:
+    """ROC curves per fold (thin), their mean (thick) and +-1 SD band, one panel per source."""
+    from sklearn.metrics import roc_curve
+
+    n_cols = min(5, len(sources))
+    n_rows = -(-len(sources) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols, 2.3 * n_rows),
+                             squeeze=False, sharex=True, sharey=True)
+    grid = np.linspace(0, 1, 101)
+    for ax, source in zip(axes.flat, sources, strict=False):
+        part = scores[(scores["classifier"] == classifier) & (scores["mask_source"] == source)]
+        tprs = []
+        for _, fold in part.groupby("fold"):
+            if fold["label"].nunique() < 2:
+                continue
+            fpr, tpr, _ = roc_curve(fold["label"], fold["score"])
+            ax.plot(fpr, tpr, color="0.6", linewidth=0.7)
+            interpolated = np.interp(grid, fpr, tpr)
+            interpolated[0] = 0.0
+            tprs.append(interpolated)
+        if tprs:
+            mean, sd = np.mean(tprs, axis=0), np.std(tprs, axis=0)
+            ax.fill_between(grid, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1),
+                            color="0.8", alpha=0.6, linewidth=0)
+            ax.plot(grid, mean, color="black", linewidth=1.6)
+        ax.plot([0, 1], [0, 1], color="0.5", linestyle=":", linewidth=0.8)
+        ax.set_title(source, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(sources):]:
+        ax.axis("off")
+    fig.supxlabel("false positive rate", fontsize=8)
+    fig.supylabel("true positive rate", fontsize=8)
+    return _embed(fig, f"ROC curves of the {classifier} classifier for each mask source "
+                       f"({', '.join(sources)}): each fold thin grey, their mean black, the "
+                       "grey band +-1 standard deviation, the diagonal dotted.")
+
+
+def timings(table: pd.DataFrame) -> Figure:
+    """Total time per method (fit + predict over all folds), log scale."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(table) + 1.0))
+    ax.barh(table.index, table["total_s"], color="0.5", edgecolor="black", linewidth=0.5)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("total time over all folds, seconds (log scale)")
+    ax.grid(axis="x", color="0.9")
+    return _embed(fig, "Bar chart of the total fit and predict time of every method over all "
+                       "folds, on a log scale.")

@@ -1,0 +1,262 @@
+"""From a run's files to the plain data the report template shows, section by section.
+
+Every number and every figure of the page is made here; the template only lays them out.
+Tables are lists of row dicts whose values are already formatted strings.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from reports import plots
+from reports.rundata import RunData
+from reports.stats import LEADERBOARD_METRICS, leaderboard, paired_tests
+
+METRIC_LABELS = {"dice": "Dice", "jaccard": "Jaccard", "hd95": "HD95 (px)", "assd": "ASSD (px)"}
+REFERENCE_NOTES = {
+    "exact": "The reference masks are exact: the phantom draws each mass body before blur "
+             "and noise, so scores measure agreement with the true lesion.",
+    "manual": "The reference masks were drawn by hand: scores measure agreement with one "
+              "reader, whose outlines carry their own variability.",
+    "semi-automatic": "The reference masks were made by a semi-automatic algorithm: scores "
+                      "measure agreement with that algorithm, not clinical truth, and favour "
+                      "methods that resemble it.",
+    "unknown": "This dataset does not say how its reference masks were made. If a "
+               "semi-automatic algorithm made them (as the course's own reference set was "
+               "made with the radial max-variance method), scores measure agreement with "
+               "that algorithm, not clinical truth.",
+}
+
+
+def fmt(value, digits: int = 3) -> str:
+    """A number for a table cell: fixed digits, an en dash for missing values."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return f"{float(value):.{digits}f}"
+
+
+def fmt_p(p) -> str:
+    """A p-value: three significant digits, or '< 0.001'."""
+    if p is None or not np.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def roi_kind(needs_roi: bool) -> str:
+    """How a method is run, as every table names it."""
+    return "semi-automatic (ROI given)" if needs_roi else "automatic"
+
+
+def dataset_section(run: RunData) -> dict:
+    """Counts, the reference note and example crops."""
+    info = run.record["dataset"]
+    cases = run.cases()
+    labels = run.metrics.drop_duplicates("case").set_index("case")["label"]
+    shapes = pd.Series([m.shape for _, m in cases.values()]).value_counts()
+    examples = []
+    for label, caption in ((1, "malignant"), (0, "benign")):
+        ids = sorted(labels.index[labels == label])[:3]
+        examples.extend((c, cases[c][0], cases[c][1], caption) for c in ids)
+    if not examples:
+        examples = [(c, cases[c][0], cases[c][1], "unlabelled") for c in sorted(cases)[:6]]
+    return {
+        "name": info["name"], "source": info["source"], "fingerprint": info["fingerprint"],
+        "n_cases": info["n_cases"], "n_patients": info["n_patients"],
+        "n_malignant": int((labels == 1).sum()), "n_benign": int((labels == 0).sum()),
+        "n_unlabelled": int(labels.isna().sum()),
+        "sizes": ", ".join(f"{r} x {c} ({n})" for (r, c), n in shapes.items()),
+        "reference": info["reference"], "reference_note": REFERENCE_NOTES[info["reference"]],
+        "figure": plots.examples(examples),
+    }
+
+
+def split_section(run: RunData) -> list[dict]:
+    """Cases, patients and labels of every part of every fold."""
+    per_case = run.metrics.drop_duplicates("case").set_index("case")
+    rows = []
+    for fold in run.splits["folds"]:
+        row = {"fold": fold["fold"]}
+        for part in ("train", "val", "test"):
+            ids = fold[part]
+            labels = per_case.loc[ids, "label"] if ids else pd.Series(dtype=float)
+            row[part] = (f"{len(ids)} cases, {per_case.loc[ids, 'patient'].nunique()} "
+                         f"patients, {int((labels == 1).sum())} M / {int((labels == 0).sum())} B")
+        rows.append(row)
+    return rows
+
+
+def method_section(run: RunData) -> list[dict]:
+    """Family, ROI use, description and what was tuned or trained, per method."""
+    rows = []
+    for method in run.methods:
+        meta = run.record["methods"][method]
+        cells = [run.cells[method, f["fold"]] for f in run.splits["folds"]]
+        if meta["family"] == "deep":
+            params = cells[0].get("params", {})
+            detail = (f"{cells[0].get('backend', '?')} on {cells[0].get('device', '?')}; input "
+                      f"{params.get('input_size', '?')} px; epochs run (best): "
+                      + ", ".join(f"{c.get('epochs_run')} ({c.get('best_epoch')})"
+                                  for c in cells))
+        else:
+            tuned = [c.get("tuned_params") or {} for c in cells]
+            if any(tuned):
+                detail = "tuned per fold: " + "; ".join(
+                    ", ".join(f"{k}={v}" for k, v in t.items()) for t in tuned)
+            else:
+                detail = "no free parameters tuned"
+        rows.append({"method": method, "family": meta["family"],
+                     "roi": roi_kind(meta["needs_roi"]), "description": meta["description"],
+                     "detail": detail})
+    return rows
+
+
+def leaderboard_section(run: RunData, seed: int) -> dict:
+    """The leaderboard table (mean, median, CI per metric) and the paired tests."""
+    board = leaderboard(run.metrics, run.methods, seed=seed)
+    roi = {m: run.record["methods"][m]["needs_roi"] for m in run.methods}
+    rows = []
+    for rank, (method, row) in enumerate(board.iterrows(), start=1):
+        cells = {"rank": rank, "method": method, "roi": roi_kind(roi[method]),
+                 "roi_short": "ROI given" if roi[method] else "automatic",
+                 "n": int(row["n_cases"]), "empty": int(row["n_empty"])}
+        for metric in LEADERBOARD_METRICS:
+            digits = 3 if metric in ("dice", "jaccard") else 2
+            cells[metric] = {
+                "mean": fmt(row[f"{metric}_mean"], digits),
+                "median": fmt(row[f"{metric}_median"], digits),
+                "ci": f"{fmt(row[f'{metric}_low'], digits)}, {fmt(row[f'{metric}_high'], digits)}",
+                "sort": row[f"{metric}_mean"] if np.isfinite(row[f"{metric}_mean"]) else "",
+            }
+        rows.append(cells)
+    tests = []
+    for metric, higher in (("dice", True), ("hd95", False)):
+        table = paired_tests(run.metrics, run.methods, metric, higher_is_better=higher)
+        best = table["best"].iloc[0] if len(table) else (run.methods[0] if run.methods else "")
+        tests.append({
+            "metric": METRIC_LABELS[metric], "best": best,
+            "rows": [{"method": r.method, "n": r.n_pairs,
+                      "difference": fmt(r.median_difference, 3 if metric == "dice" else 2),
+                      "statistic": fmt(r.statistic, 1), "p": fmt_p(r.p_value),
+                      "p_holm": fmt_p(r.p_holm),
+                      "significant": bool(np.isfinite(r.p_holm) and r.p_holm < 0.05)}
+                     for r in table.itertuples()],
+        })
+    order = list(board.index)
+    figures = [plots.distributions(run.metrics, order, m, METRIC_LABELS[m])
+               for m in ("dice", "hd95")]
+    return {"metrics": [{"key": k, "label": METRIC_LABELS[k],
+                         "better": "higher" if better else "lower"}
+                        for k, better in LEADERBOARD_METRICS.items()],
+            "rows": rows, "tests": tests, "figures": figures, "order": order}
+
+
+def gallery_section(run: RunData, order: list[str]) -> list[dict]:
+    """Best, median and worst test case (by Dice) of every method, with both outlines."""
+    cases = run.cases()
+    sections = []
+    for method in order:
+        part = run.metrics[run.metrics["method"] == method].dropna(subset=["dice"])
+        if part.empty:
+            continue
+        ranked = part.sort_values(["dice", "case"], ascending=[False, True], kind="stable")
+        picks = {"best": ranked.iloc[0], "median": ranked.iloc[len(ranked) // 2],
+                 "worst": ranked.iloc[-1]}
+        items = []
+        for rank, row in picks.items():
+            image, reference = cases[row["case"]]
+            predicted = run.prediction(method, int(row["fold"]), row["case"])
+            items.append((rank, row["case"], float(row["dice"]), image, reference, predicted))
+        sections.append({"method": method, "figure": plots.gallery_row(method, items),
+                         "cases": [{"rank": r, "case": c, "dice": fmt(d)}
+                                   for r, c, d, *_ in items]})
+    return sections
+
+
+def training_section(run: RunData) -> list[dict]:
+    """Training curves of the deep methods."""
+    out = []
+    for method in run.methods:
+        histories = {fold: h for (m, fold), h in run.histories.items() if m == method}
+        if histories:
+            out.append({"method": method, "figure": plots.training_curves(method, histories)})
+    return out
+
+
+def diagnosis_section(run: RunData) -> dict:
+    """AUC per mask source and classifier, and the ROC figures."""
+    info = run.record.get("diagnosis", {})
+    table = run.classification
+    if info.get("skipped") or table.empty:
+        return {"skipped": info.get("skipped") or "no classification results"}
+    sources = list(dict.fromkeys(table["mask_source"]))
+    classifiers = list(dict.fromkeys(table["classifier"]))
+    rows = []
+    for source in sources:
+        row = {"source": source, "values": []}
+        for name in classifiers:
+            part = table[(table["mask_source"] == source) & (table["classifier"] == name)]
+            row["values"].append({
+                "auc": f"{fmt(part['roc_auc'].mean())} ± {fmt(part['roc_auc'].std(ddof=1))}",
+                "sensitivity": fmt(part["sensitivity"].mean()),
+                "specificity": fmt(part["specificity"].mean())})
+        rows.append(row)
+    figures = [{"classifier": c, "figure": plots.roc_panels(run.scores, c, sources)}
+               for c in classifiers]
+    return {"skipped": None, "classifiers": classifiers, "rows": rows, "figures": figures}
+
+
+def timing_section(run: RunData) -> dict:
+    """Fit and predict times per method."""
+    rows, totals = [], {}
+    for method in run.methods:
+        cells = [run.cells[method, f["fold"]] for f in run.splits["folds"]]
+        fit = [c["fit_s"] for c in cells]
+        n_test = sum(c["n_test"] for c in cells)
+        predict = sum(c["predict_s"] for c in cells)
+        totals[method] = sum(fit) + predict
+        rows.append({"method": method, "fit": fmt(np.mean(fit), 1),
+                     "predict": fmt(1000 * predict / max(1, n_test), 1),
+                     "total": fmt(totals[method], 1)})
+    frame = pd.DataFrame({"total_s": totals}).sort_values("total_s", ascending=False)
+    figure = plots.timings(frame) if len(frame) else None
+    stages = {k.removesuffix("_s"): fmt(v, 1) for k, v in run.record.get("stages", {}).items()}
+    return {"rows": rows, "figure": figure, "stages": stages}
+
+
+def environment_section(run: RunData) -> dict:
+    """Versions, backend, device, machine, command and times."""
+    record = run.record
+    return {"versions": sorted(record.get("versions", {}).items()),
+            "backend": record["settings"].get("keras_backend") or "none (no deep method)",
+            "device": record.get("device", "cpu"), "machine": record.get("machine", {}),
+            "command": record.get("command_line") or "", "executor": record.get("executor"),
+            "start": record.get("start_time"), "end": record.get("end_time"),
+            "settings": record["settings"], "profile": record.get("profile_settings", {})}
+
+
+def build_report(run: RunData) -> dict:
+    """Everything the report template shows."""
+    seed = int(run.record["settings"].get("seed", 0))
+    board = leaderboard_section(run, seed)
+    return {
+        "title": f"massbench report: {run.path.name}",
+        "run": {"name": run.path.name, "label": run.label,
+                "profile": run.record["settings"]["profile"],
+                "n_folds": len(run.splits["folds"]), "n_methods": len(run.methods)},
+        "dataset": dataset_section(run),
+        "splits": split_section(run),
+        "methods": method_section(run),
+        "leaderboard": board,
+        "gallery": gallery_section(run, board["order"]),
+        "training": training_section(run),
+        "diagnosis": diagnosis_section(run),
+        "timing": timing_section(run),
+        "environment": environment_section(run),
+    }

@@ -1,0 +1,42 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="session")
+def report_run(tmp_path_factory):
+    """A quick run of two classical methods and the CAE, with its report."""
+    pytest.importorskip("keras")
+    from benchmark.runner import run_benchmark
+
+    out = tmp_path_factory.mktemp("report") / "run"
+    return run_benchmark(["otsu", "region_growing", "cae"], profile="quick", out=out,
+                         quiet=True, command=["python", "-m", "benchmark", "run"])
+
+
+@pytest.fixture(scope="session")
+def xss_manifest(tmp_path_factory):
+    """A manifest dataset one of whose case ids is an HTML tag with a script handler."""
+    from benchmark.data import make_phantom
+    from benchmark.data.imageio import write_pgm
+
+    folder = tmp_path_factory.mktemp("xss")
+    rows = []
+    for i, case in enumerate(make_phantom(16, seed=5, size=48)):
+        write_pgm(folder / f"im{i}.pgm", np.rint(case.image * 255).astype(np.uint8))
+        write_pgm(folder / f"ma{i}.pgm", case.mask.astype(np.uint8) * 255)
+        rows.append({"image": f"im{i}.pgm", "mask": f"ma{i}.pgm", "label": case.label,
+                     "patient": f"p{i // 2}", "case": XSS if i == 0 else f"case{i}"})
+    pd.DataFrame(rows).to_csv(folder / "manifest.csv", index=False)
+    return folder / "manifest.csv"
+
+
+@pytest.fixture(scope="session")
+def xss_run(tmp_path_factory, xss_manifest):
+    from benchmark.runner import run_benchmark
+
+    out = tmp_path_factory.mktemp("xssrun") / "run"
+    return run_benchmark(["otsu"], data=str(xss_manifest), profile="quick", out=out,
+                         quiet=True)

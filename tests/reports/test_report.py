@@ -1,0 +1,142 @@
+"""The HTML report and compare: self-contained, complete, escaped, accessible, light."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from benchmark.errors import InputError
+from reports import render_compare, render_report
+
+from .conftest import XSS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Page(HTMLParser):
+    """Collects what the checks need: images, links, tables, scripts, text."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.images, self.urls, self.tables, self.text = [], [], [], []
+        self._table = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+        for key in ("src", "href"):
+            if key in attrs:
+                self.urls.append(attrs[key])
+        if tag == "table":
+            self._table = {"th": 0}
+            self.tables.append(self._table)
+        if tag == "th" and self._table is not None:
+            self._table["th"] += 1
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def cli(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "benchmark", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_run_ends_with_a_self_contained_report(report_run):
+    html = (report_run / "report.html").read_text()
+    page = Page(html)
+    external = [u for u in page.urls if not u.startswith(("data:image/png;base64,", "#"))]
+    assert external == []
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert len(page.images) >= 8  # examples, 2 distributions, 3 gallery rows, curves, ROC, time
+    for image in page.images:
+        assert len(image.get("alt", "")) > 20  # every figure says what it shows
+
+
+def test_report_has_every_section_of_the_design(report_run):
+    html = (report_run / "report.html").read_text()
+    for anchor in ("dataset", "splits", "methods", "leaderboard", "tests", "gallery",
+                   "training", "diagnosis", "timings", "environment"):
+        assert f'id="{anchor}"' in html, anchor
+    text = " ".join(Page(html).text)
+    assert "semi-automatic (ROI given)" in text and "automatic" in text
+    assert "The reference masks are exact" in text  # the phantom says how its masks were made
+    assert "Holm" in text and "bootstrap" in text
+    assert "tensorflow" in text or "jax" in text or "torch" in text
+    for method in ("otsu", "region_growing", "cae"):
+        assert method in text
+
+
+def test_every_table_has_header_cells(report_run):
+    tables = Page((report_run / "report.html").read_text()).tables
+    assert len(tables) >= 8 and all(t["th"] > 0 for t in tables)
+
+
+def test_report_is_rebuilt_from_the_run_files_alone(report_run, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(report_run, copy)
+    (copy / "report.html").unlink()
+    out = cli("report", copy)
+    assert out.returncode == 0, out.stderr
+    assert (copy / "report.html").stat().st_size > 100_000
+
+
+def test_a_case_id_holding_html_is_shown_as_text(xss_run):
+    html = (xss_run / "report.html").read_text()
+    assert XSS not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    images = Page(html).images
+    assert all("onerror" not in image and image["src"] != "x" for image in images)
+    assert any(XSS in image["alt"] for image in images)  # the alt text names it, as text
+
+
+def test_report_of_an_unfinished_run_is_refused(report_run, tmp_path):
+    copy = tmp_path / "unfinished"
+    shutil.copytree(report_run, copy)
+    record = json.loads((copy / "run.json").read_text())
+    record["status"] = "interrupted"
+    (copy / "run.json").write_text(json.dumps(record))
+    with pytest.raises(InputError, match="not complete"):
+        render_report(copy)
+
+
+def test_compare_puts_runs_side_by_side(report_run, tmp_path):
+    copy = tmp_path / "again"
+    shutil.copytree(report_run, copy)
+    out = cli("compare", report_run, copy, "--out", tmp_path / "cmp.html")
+    assert out.returncode == 0, out.stderr
+    html = (tmp_path / "cmp.html").read_text()
+    page = Page(html)
+    text = " ".join(page.text)
+    for method in ("otsu", "region_growing", "cae"):
+        assert method in text
+    assert "+0.000" in text  # identical runs: no difference
+    assert "fit (s)" in text and "predict (ms)" in text
+    assert all(t["th"] > 0 for t in page.tables)
+
+
+def test_compare_refuses_runs_on_other_splits(report_run, xss_run, tmp_path):
+    out = cli("compare", report_run, xss_run, "--out", tmp_path / "cmp.html")
+    assert out.returncode == 2
+    fingerprint = json.loads((xss_run / "splits.json").read_text())["fingerprint"]
+    assert fingerprint in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "cmp.html").exists()
+
+
+def test_compare_refuses_other_folds_of_the_same_data(report_run, tmp_path):
+    copy = tmp_path / "other"
+    shutil.copytree(report_run, copy)
+    splits = json.loads((copy / "splits.json").read_text())
+    splits["folds"][0]["test"], splits["folds"][1]["test"] = (splits["folds"][1]["test"],
+                                                              splits["folds"][0]["test"])
+    (copy / "splits.json").write_text(json.dumps(splits))
+    with pytest.raises(InputError, match="other folds"):
+        render_compare([report_run, copy], tmp_path / "x.html")
