@@ -89,7 +89,7 @@ def gallery_row(method: str, items: list[tuple[str, str, float, np.ndarray, np.n
                                               np.ndarray]]) -> Figure:
     """Best, median and worst case of a method: (rank, case, dice, image, reference, pred)."""
     fig, axes = plt.subplots(1, len(items), figsize=(2.2 * len(items), 2.4), squeeze=False)
-    for ax, (rank, case, dice, image, reference, predicted) in zip(axes[0], items,
+    for ax, (rank, _, dice, image, reference, predicted) in zip(axes[0], items,
                                                                   strict=True):
         ax.imshow(image, cmap="gray", vmin=0, vmax=255)
         _contour(ax, reference, image.shape, REFERENCE_STYLE)
