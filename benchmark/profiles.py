@@ -54,8 +54,8 @@ PROFILES = {
     ),
     "standard": Profile(
         name="standard", n_folds=5, phantom_cases=180, phantom_size=128,
-        classical={"max_tuning_cases": 30},
-        deep={"input_size": 64, "epochs": 40, "patience": 8, "min_epochs": 10,
+        classical={"max_tuning_cases": 15, "pixels_per_image": 200},
+        deep={"input_size": 64, "epochs": 25, "patience": 6, "min_epochs": 6,
               "batch_size": 16},
     ),
 }

@@ -21,6 +21,11 @@ from benchmark.runner import run_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["otsu", "region_growing"]
+#: The runner's tests with classical methods do not touch Keras; they run once, in the
+#: TensorFlow environment of the tox matrix (the deep-cell test runs under every backend).
+backend_independent = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="backend-independent; runs in the tensorflow environment")
 
 
 def cli(*args, cwd=None, **kwargs):
@@ -42,6 +47,7 @@ def quick_run(tmp_path_factory):
     return out
 
 
+@backend_independent
 def test_run_folder_holds_every_file_of_the_layout(quick_run):
     for name in ("run.json", "splits.json", "metrics.csv", "classification.csv",
                  "classification_scores.csv", "cases.npz", "report.html"):
@@ -55,6 +61,7 @@ def test_run_folder_holds_every_file_of_the_layout(quick_run):
     assert not list(quick_run.rglob(".*tmp*")), "temporary files left behind"
 
 
+@backend_independent
 def test_metrics_csv_has_one_row_per_method_fold_and_case(quick_run):
     metrics = pd.read_csv(quick_run / "metrics.csv", dtype={"case": str})
     assert list(metrics.columns) == METRIC_COLUMNS
@@ -70,6 +77,7 @@ def test_metrics_csv_has_one_row_per_method_fold_and_case(quick_run):
     assert (metrics[["tp", "fp", "fn", "tn"]].sum(axis=1) == 64 * 64).all()
 
 
+@backend_independent
 def test_predictions_score_to_the_recorded_metrics(quick_run):
     from benchmark.metrics import dice_score
 
@@ -84,6 +92,7 @@ def test_predictions_score_to_the_recorded_metrics(quick_run):
             metrics.loc[("otsu", case), "dice"])
 
 
+@backend_independent
 def test_run_json_records_settings_versions_and_stages(quick_run):
     record = json.loads((quick_run / "run.json").read_text())
     assert record["status"] == "complete"
@@ -98,6 +107,7 @@ def test_run_json_records_settings_versions_and_stages(quick_run):
     assert record["device"] == "cpu" and record["methods"]["otsu"]["needs_roi"]
 
 
+@backend_independent
 def test_classification_covers_reference_and_every_method(quick_run):
     table = pd.read_csv(quick_run / "classification.csv")
     assert list(table.columns[:3]) == ["mask_source", "classifier", "fold"]
@@ -110,6 +120,7 @@ def test_classification_covers_reference_and_every_method(quick_run):
     assert len(scores) == 3 * 2 * 40  # every case scored once per source and classifier
 
 
+@backend_independent
 def test_the_same_command_twice_gives_identical_metrics(quick_run, tmp_path):
     again = run_benchmark(FAST, profile="quick", out=tmp_path / "again", quiet=True)
     pd.testing.assert_frame_equal(results(quick_run), results(again))
@@ -118,6 +129,7 @@ def test_the_same_command_twice_gives_identical_metrics(quick_run, tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
+@backend_independent
 def test_rerun_skips_complete_cells_and_redoes_the_rest(quick_run, tmp_path):
     import shutil
 
@@ -136,6 +148,7 @@ def test_rerun_skips_complete_cells_and_redoes_the_rest(quick_run, tmp_path):
     assert len(json.loads((out / "run.json").read_text())["attempts"]) == 2
 
 
+@backend_independent
 @pytest.mark.parametrize("change, option", [
     ({"profile": "standard"}, "--profile"),
     ({"seed": 7}, "--seed"),
@@ -147,17 +160,20 @@ def test_other_settings_in_an_existing_run_folder_are_refused(quick_run, change,
         run_benchmark(FAST, out=quick_run, **kwargs)
 
 
+@backend_independent
 def test_other_methods_in_an_existing_run_folder_are_refused(quick_run):
     with pytest.raises(InputError, match="--all/--methods differs"):
         run_benchmark(["otsu"], profile="quick", out=quick_run, quiet=True)
 
 
+@backend_independent
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(InputError, match="not a massbench run folder"):
         run_benchmark(FAST, profile="quick", out=tmp_path, quiet=True)
 
 
+@backend_independent
 def test_local_workers_give_the_sequential_results(quick_run, tmp_path):
     out = run_benchmark(FAST, profile="quick", out=tmp_path / "jobs", jobs=2, quiet=True)
     pd.testing.assert_frame_equal(results(quick_run), results(out))
@@ -165,6 +181,7 @@ def test_local_workers_give_the_sequential_results(quick_run, tmp_path):
     assert os.getpid() not in pids  # the cells ran in worker processes
 
 
+@backend_independent
 def test_dask_scheduler_gives_the_sequential_results(quick_run, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -176,6 +193,7 @@ def test_dask_scheduler_gives_the_sequential_results(quick_run, tmp_path):
     assert record["executor"].startswith("dask tcp://")
 
 
+@backend_independent
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     pytest.importorskip("distributed")
     with pytest.raises(InputError, match="--scheduler"):
@@ -183,6 +201,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
                       scheduler="tcp://127.0.0.1:9")
 
 
+@backend_independent
 def test_ctrl_c_stops_cleanly_and_the_run_resumes(tmp_path, monkeypatch):
     import benchmark.runner as runner
 
@@ -206,6 +225,7 @@ def test_ctrl_c_stops_cleanly_and_the_run_resumes(tmp_path, monkeypatch):
     assert len(pd.read_csv(out / "metrics.csv")) == 40
 
 
+@backend_independent
 def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_metrics(tmp_path):
     args = ["run", "--methods", "radial_maxvar,otsu", "--profile", "quick"]
     reference = cli(*args, "--out", tmp_path / "whole", "--quiet")
@@ -227,6 +247,7 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_metrics(tmp_pa
     pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(out))
 
 
+@backend_independent
 def test_cli_run_prints_the_folder_and_logs_progress_lines(tmp_path):
     out = cli("run", "--methods", "otsu", "--profile", "quick", "--out", tmp_path / "r")
     assert out.returncode == 0, out.stderr
@@ -237,6 +258,7 @@ def test_cli_run_prints_the_folder_and_logs_progress_lines(tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == ""
 
 
+@backend_independent
 def test_cli_broken_dataset_fails_before_any_cell(tmp_path):
     assert cli("make-phantom", tmp_path / "data", "--cases", 12, "--size", 32).returncode == 0
     victim = sorted((tmp_path / "data").glob("*_mass_mask.pgm"))[3]
@@ -249,6 +271,7 @@ def test_cli_broken_dataset_fails_before_any_cell(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@backend_independent
 def test_cli_unknown_method_lists_the_valid_names(tmp_path):
     out = cli("run", "--methods", "otsu,snake", "--out", tmp_path / "run")
     assert out.returncode == 2
@@ -256,6 +279,7 @@ def test_cli_unknown_method_lists_the_valid_names(tmp_path):
     assert len(out.stderr.strip().splitlines()) == 1
 
 
+@backend_independent
 def test_cli_runs_a_course_folder(tmp_path, phantom_folder):
     out = cli("run", "--methods", "region_growing", "--data", phantom_folder, "--profile",
               "quick", "--out", tmp_path / "r", "--quiet")
