@@ -59,6 +59,8 @@ def run_cell(task: CellTask) -> dict:
     if task.threads is not None:
         _limit_threads(task.threads)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp*"):  # left by an attempt that was killed mid-write
+        stale.unlink(missing_ok=True)
     started = time.time()
     from benchmark.methods import make_method
 

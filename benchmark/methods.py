@@ -128,6 +128,7 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
     from deep.training import DeepSegmenter
 
     accepted = inspect.signature(DeepSegmenter).parameters
-    params = {k: v for k, v in profile.deep.items() if k in accepted}
+    settings = profile.deep | profile.deep_per_model.get(name, {})
+    params = {k: v for k, v in settings.items() if k in accepted}
     return DeepSegmenter(model=name, seed=seed, workdir=None if workdir is None else str(workdir),
                          **params)

@@ -174,6 +174,8 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     previous = _check_folder(out, settings)
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
+    for stale in out.glob(".*.tmp*"):  # left by a run killed mid-write
+        stale.unlink(missing_ok=True)
 
     t0 = time.perf_counter()
     splits_path = out / store.SPLITS_JSON
