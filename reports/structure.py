@@ -100,8 +100,11 @@ def method_section(run: RunData) -> list[dict]:
         cells = [run.cells[method, f["fold"]] for f in run.splits["folds"]]
         if meta["family"] == "deep":
             params = cells[0].get("params", {})
+            arch = params.get("model_kwargs") or {}
+            arch_text = "".join(f"; {k} {'/'.join(map(str, v)) if isinstance(v, list) else v}"
+                                for k, v in arch.items())
             detail = (f"{cells[0].get('backend', '?')} on {cells[0].get('device', '?')}; input "
-                      f"{params.get('input_size', '?')} px; epochs run (best): "
+                      f"{params.get('input_size', '?')} px{arch_text}; epochs run (best): "
                       + ", ".join(f"{c.get('epochs_run')} ({c.get('best_epoch')})"
                                   for c in cells))
         else:

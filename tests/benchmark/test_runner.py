@@ -331,3 +331,21 @@ def test_a_deep_method_runs_in_a_cell_and_records_its_device(tmp_path):
     history = pd.read_csv(out / "cells" / "cae" / "fold_0" / "history.csv")
     assert len(history) == cell["epochs_run"]
     assert len(pd.read_csv(out / "metrics.csv")) == 40
+
+
+def test_profiles_reach_the_methods_they_name():
+    pytest.importorskip("keras")
+    from benchmark.methods import make_method
+    from benchmark.profiles import PROFILES
+
+    standard = PROFILES["standard"]
+    unet = make_method("unet", standard, seed=4)
+    assert unet.model_kwargs == {"widths": (8, 16, 32, 64), "bridge": 128}
+    assert (unet.input_size, unet.seed, unet.epochs) == (64, 4, 30)
+    assert make_method("cae", standard, seed=0).model_kwargs is None
+    grower = make_method("region_growing", standard, seed=3)
+    assert grower.max_tuning_cases == 15 and grower.random_state == 3
+    assert make_method("pixel_rf", standard, seed=0).pixels_per_image == 200
+    assert make_method("otsu", standard, seed=0).get_params() == {}
+    quick = make_method("unet", PROFILES["quick"], seed=0)
+    assert quick.run_eagerly and quick.input_size == 32 and quick.model_kwargs is None
