@@ -1,0 +1,97 @@
+"""Overhead of the DeepSegmenter wrapper against a bare ``model.fit``, measured against noise.
+
+``bench_deep.py`` times one wrapped and one bare fit per model; on a shared 2-core machine one
+fit's epochs vary by about 10 %, as much as the overhead being measured. This script
+interleaves ``REPEATS`` bare and wrapped fits of the same model on the same 128 x 128 crops
+(64 training, 16 validation, batch 16), pools their steady-state epochs (the first of each
+fit, with its compile time, left out) and reports the ratio of the medians with the spread
+of the bare epochs alongside.
+
+Usage: ``KERAS_BACKEND=torch python speed/bench_wrapper_overhead.py [MODEL ...]`` (default:
+every model). Writes ``speed/results/wrapper_overhead_<backend>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import keras  # noqa: E402
+
+from benchmark.data import make_phantom  # noqa: E402
+from deep.data import masks_to_model_grid, to_model_grid  # noqa: E402
+from deep.device import backend_name, describe_device, make_deterministic  # noqa: E402
+from deep.losses import BceDiceLoss, DiceScore  # noqa: E402
+from deep.models import MODELS, build_model  # noqa: E402
+from deep.training import DeepSegmenter  # noqa: E402
+
+N_TRAIN, N_VAL, EPOCHS, BATCH, REPEATS = 64, 16, 6, 16, 3
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of every epoch."""
+
+    def on_train_begin(self, logs=None):
+        self.times = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.times.append(time.perf_counter() - self.start)
+
+
+def bare_epochs(name, x, y, xv, yv) -> list[float]:
+    make_deterministic(0)
+    model = build_model(name, 128)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=BceDiceLoss(),
+                  metrics=[DiceScore()])
+    timer = EpochTimer()
+    model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, validation_data=(xv, yv), verbose=0,
+              callbacks=[timer], shuffle=True)
+    return timer.times[1:]
+
+
+def wrapped_epochs(name, images, masks) -> list[float]:
+    timer = EpochTimer()
+    DeepSegmenter(model=name, input_size=128, epochs=EPOCHS, batch_size=BATCH, patience=EPOCHS,
+                  min_epochs=0, workdir=f"/tmp/massbench-overhead-{name}").fit(
+        images[:N_TRAIN], masks[:N_TRAIN], images[N_TRAIN:], masks[N_TRAIN:],
+        callbacks=[timer])
+    return timer.times[1:]
+
+
+def main(names: list[str]) -> None:
+    dataset = make_phantom(N_TRAIN + N_VAL, seed=4)
+    images, masks = [c.image for c in dataset], [c.mask for c in dataset]
+    x, y = to_model_grid(images[:N_TRAIN], 128), masks_to_model_grid(masks[:N_TRAIN], 128)
+    xv, yv = to_model_grid(images[N_TRAIN:], 128), masks_to_model_grid(masks[N_TRAIN:], 128)
+    rows = []
+    for name in names:
+        bare, wrapped = [], []
+        for _ in range(REPEATS):  # interleaved, so drifts of the machine hit both alike
+            bare += bare_epochs(name, x, y, xv, yv)
+            wrapped += wrapped_epochs(name, images, masks)
+        q1, q3 = np.percentile(bare, [25, 75])
+        row = {"model": name, "backend": backend_name(), "device": describe_device(),
+               "epochs_each": len(bare), "bare_epoch_s": float(np.median(bare)),
+               "wrapper_epoch_s": float(np.median(wrapped)),
+               "overhead": float(np.median(wrapped) / np.median(bare) - 1),
+               "bare_iqr_relative": float((q3 - q1) / np.median(bare))}
+        rows.append(row)
+        print(f"{name} ({row['backend']}): wrapper {row['wrapper_epoch_s']:.3f} s vs bare "
+              f"{row['bare_epoch_s']:.3f} s per epoch ({100 * row['overhead']:+.1f} %; bare "
+              f"epochs' interquartile range {100 * row['bare_iqr_relative']:.0f} % of their "
+              f"median; {len(bare)} epochs each)", flush=True)
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"wrapper_overhead_{backend_name()}.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or list(MODELS))
