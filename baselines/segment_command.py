@@ -10,6 +10,7 @@ down-scaled image on its raw grey scale, ``uint8(im_resized)`` as the course wri
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,8 @@ import numpy as np
 from baselines.matlab import matlab_round
 from baselines.preprocessing import course_preprocess
 from baselines.registry import ALIASES, SEGMENTERS, make_segmenter
-from benchmark.data.imageio import IMAGE_SUFFIXES, read_image, write_pgm
+from benchmark.data import REFERENCE_FILE
+from benchmark.data.imageio import IMAGE_SUFFIXES, atomic_write_bytes, read_image, write_pgm
 from benchmark.errors import InputError
 from benchmark.roi import check_roi
 
@@ -103,4 +105,9 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[s
         write_pgm(out_dir / f"{case}_resized.pgm",
                   np.clip(matlab_round(resized), 0, 255).astype(np.uint8))
         write_pgm(out_dir / f"{case}_mass_mask.pgm", mask.astype(np.uint8) * 255)
+    # the folder says how its masks were made, so reports on it can say what scores mean
+    statement = {"reference": "semi-automatic", "method": name,
+                 "made_by": "python -m benchmark segment"}
+    atomic_write_bytes(out_dir / REFERENCE_FILE,
+                       (json.dumps(statement, indent=1) + "\n").encode())
     return [case for case, _, _ in jobs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -17,7 +18,7 @@ from benchmark.data.phantom import (
     make_phantom,
     write_course_folder,
 )
-from benchmark.data.records import Case, Dataset
+from benchmark.data.records import REFERENCE_KINDS, Case, Dataset
 from benchmark.errors import DatasetError
 
 #: Built-in datasets by name: a description and a zero-argument factory.
@@ -63,9 +64,31 @@ def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str
                        "manifest .csv file"}]
     if path.is_dir() and (path / "phantom.json").exists():
         reference = "exact"
+    elif path.is_dir() and (path / REFERENCE_FILE).exists():
+        reference, problem = _read_reference(path / REFERENCE_FILE)
+        if problem:
+            problems.append(problem)
     if not cases:
         return None, problems
     return Dataset(name=name, cases=tuple(cases), source=str(path), reference=reference), problems
+
+
+#: A folder's statement of how its reference masks were made (``segment`` writes one).
+REFERENCE_FILE = "reference.json"
+
+
+def _read_reference(path: Path) -> tuple[str, dict | None]:
+    """The ``reference`` kind stated in a folder's ``reference.json``."""
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8"))["reference"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return "unknown", {"file": str(path), "problem": f"unreadable reference statement "
+                           f"({type(exc).__name__}: {exc}); expected {{\"reference\": one of "
+                           f"{', '.join(REFERENCE_KINDS)}}}"}
+    if kind not in REFERENCE_KINDS:
+        return "unknown", {"file": str(path), "problem": f"reference must be one of "
+                           f"{', '.join(REFERENCE_KINDS)}; got {kind!r}"}
+    return kind, None
 
 
 def load_dataset(spec: str | os.PathLike) -> Dataset:
@@ -120,6 +143,7 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "PhantomConfig",
+    "REFERENCE_FILE",
     "load_dataset",
     "make_phantom",
     "scan_dataset",

@@ -130,6 +130,9 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
     summary = json.loads(cli("data", tmp_path / "out", "--json").stdout)
     assert summary["n_cases"] == 2 and summary["image_sizes"] == {"51x51": 2}
     assert summary["n_malignant"] == 1 and summary["n_benign"] == 1
+    from benchmark.data import load_dataset
+
+    assert load_dataset(tmp_path / "out").reference == "semi-automatic"  # it says so
 
 
 @pytest.mark.parametrize("row, fragment", [

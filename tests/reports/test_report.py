@@ -140,3 +140,14 @@ def test_compare_refuses_other_folds_of_the_same_data(report_run, tmp_path):
     (copy / "splits.json").write_text(json.dumps(splits))
     with pytest.raises(InputError, match="other folds"):
         render_compare([report_run, copy], tmp_path / "x.html")
+
+
+def test_semi_automatic_references_are_called_agreement_not_truth(report_run, tmp_path):
+    copy = tmp_path / "semi"
+    shutil.copytree(report_run, copy)
+    record = json.loads((copy / "run.json").read_text())
+    record["dataset"]["reference"] = "semi-automatic"
+    (copy / "run.json").write_text(json.dumps(record))
+    text = " ".join(Page(render_report(copy).read_text()).text)
+    assert "agreement with that algorithm, not clinical truth" in text
+    assert "The reference masks are exact" not in text

@@ -183,3 +183,16 @@ def test_fingerprint_changes_with_one_pixel(small_phantom):
     assert other.fingerprint != small_phantom.fingerprint
     same = Dataset("y", tuple(reversed(small_phantom.cases)))
     assert same.fingerprint == small_phantom.fingerprint
+
+
+def test_a_folder_states_how_its_masks_were_made(phantom_folder, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(phantom_folder, folder)
+    (folder / "phantom.json").unlink()
+    assert load_dataset(folder).reference == "unknown"
+    (folder / "reference.json").write_text('{"reference": "manual"}')
+    assert load_dataset(folder).reference == "manual"
+    (folder / "reference.json").write_text('{"reference": "drawn by my cat"}')
+    dataset, problems = scan_dataset(folder)
+    assert len(problems) == 1 and "reference.json" in problems[0]["file"]
+    assert "must be one of" in problems[0]["problem"]
