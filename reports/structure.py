@@ -13,7 +13,7 @@ import pandas as pd
 
 from reports import plots
 from reports.rundata import RunData
-from reports.stats import LEADERBOARD_METRICS, leaderboard, paired_tests
+from reports.stats import LEADERBOARD_METRICS, N_RESAMPLES, leaderboard, paired_tests
 
 METRIC_LABELS = {"dice": "Dice", "jaccard": "Jaccard", "hd95": "HD95 (px)", "assd": "ASSD (px)"}
 REFERENCE_NOTES = {
@@ -157,7 +157,8 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
     return {"metrics": [{"key": k, "label": METRIC_LABELS[k],
                          "better": "higher" if better else "lower"}
                         for k, better in LEADERBOARD_METRICS.items()],
-            "rows": rows, "tests": tests, "figures": figures, "order": order}
+            "rows": rows, "tests": tests, "figures": figures, "order": order,
+            "n_resamples": N_RESAMPLES}
 
 
 def gallery_section(run: RunData, order: list[str]) -> list[dict]:
