@@ -31,6 +31,7 @@ class RunData:
     cells: dict
     histories: dict = field(default_factory=dict)
     _cases: dict | None = None
+    _predictions: dict = field(default_factory=dict)
 
     @property
     def methods(self) -> list[str]:
@@ -53,9 +54,11 @@ class RunData:
         return self._cases
 
     def prediction(self, method: str, fold: int, case: str) -> np.ndarray:
-        """The predicted mask of one case, from its cell's ``predictions.npz``."""
-        return store.read_masks(store.cell_dir(self.path, method, fold) /
-                                "predictions.npz")[case]
+        """The predicted mask of one case, from its cell's ``predictions.npz`` (read once)."""
+        if (method, fold) not in self._predictions:
+            self._predictions[method, fold] = store.read_masks(
+                store.cell_dir(self.path, method, fold) / "predictions.npz")
+        return self._predictions[method, fold][case]
 
 
 def _read_csv(path: Path, **kwargs) -> pd.DataFrame:

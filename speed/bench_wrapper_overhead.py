@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras  # noqa: E402
+from bench_deep import EpochTimer  # noqa: E402
 
 from benchmark.data import make_phantom  # noqa: E402
 from deep.data import masks_to_model_grid, to_model_grid  # noqa: E402
@@ -31,19 +32,6 @@ from deep.models import MODELS, build_model  # noqa: E402
 from deep.training import DeepSegmenter  # noqa: E402
 
 N_TRAIN, N_VAL, EPOCHS, BATCH, REPEATS = 64, 16, 6, 16, 3
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Wall time of every epoch."""
-
-    def on_train_begin(self, logs=None):
-        self.times = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self.start)
 
 
 def bare_epochs(name, x, y, xv, yv) -> list[float]:
