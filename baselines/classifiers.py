@@ -99,6 +99,30 @@ def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed
     return search
 
 
+def evaluate_fold(name: str, x_train, y_train, groups, x_test, y_test, *, seed: int,
+                  tune: bool = True):
+    """Fit one classifier on a training part and score its test part.
+
+    Returns
+    -------
+    row : dict
+        ``roc_auc`` (NaN when the test part holds one class), ``sensitivity``,
+        ``specificity`` at the classifier's own threshold.
+    scores : ndarray
+        The test cases' continuous scores.
+    predicted : ndarray of bool
+        The test cases' malignant decisions.
+    """
+    model = fit_classifier(name, x_train, y_train, groups, seed=seed, tune=tune)
+    scores, threshold = decision_scores(model, x_test)
+    predicted = scores > threshold if threshold == 0.0 else scores >= threshold
+    positives, negatives = y_test == 1, y_test == 0
+    row = {"roc_auc": roc_auc_score(y_test, scores) if len(set(y_test)) == 2 else np.nan,
+           "sensitivity": predicted[positives].mean() if positives.any() else np.nan,
+           "specificity": (~predicted[negatives]).mean() if negatives.any() else np.nan}
+    return row, scores, predicted
+
+
 def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 5,
                    repeats: int = 5, seed: int = 12345, classifiers=None):
     """Repeated, stratified, patient-grouped cross-validation of every classifier.
@@ -131,20 +155,11 @@ def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 
         folds = list(grouped_folds(n_folds, y, groups, seed + repeat))
         for fold, (train, test) in enumerate(folds):
             for name in names:
-                model = fit_classifier(name, x[train], y[train], groups[train],
-                                       seed=seed + repeat)
-                scores, threshold = decision_scores(model, x[test])
-                predicted = scores > threshold if threshold == 0.0 else scores >= threshold
-                truth = y[test]
-                auc = roc_auc_score(truth, scores) if len(set(truth)) == 2 else np.nan
-                positives, negatives = truth == 1, truth == 0
-                rows.append({
-                    "classifier": name, "repeat": repeat, "fold": fold, "roc_auc": auc,
-                    "sensitivity": predicted[positives].mean() if positives.any() else np.nan,
-                    "specificity": (~predicted[negatives]).mean() if negatives.any() else np.nan,
-                })
-                if len(set(truth)) == 2:
-                    fpr, tpr, _ = roc_curve(truth, scores)
+                row, scores, _ = evaluate_fold(name, x[train], y[train], groups[train],
+                                               x[test], y[test], seed=seed + repeat)
+                rows.append({"classifier": name, "repeat": repeat, "fold": fold, **row})
+                if len(set(y[test])) == 2:
+                    fpr, tpr, _ = roc_curve(y[test], scores)
                     curves.append({"classifier": name, "repeat": repeat, "fold": fold,
                                    "fpr": fpr, "tpr": tpr})
     return pd.DataFrame(rows), curves

@@ -18,9 +18,8 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import FitFailedWarning
-from sklearn.metrics import roc_auc_score
 
-from baselines.classifiers import decision_scores, fit_classifier
+from baselines.classifiers import evaluate_fold
 from baselines.features import MassFeatures
 
 #: The classifiers of the diagnosis stage.
@@ -83,26 +82,17 @@ def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *,
             y_test = np.array([label[i] for i in test_ids], dtype=int)
             groups = np.array([patient[i] for i in train_ids])
             for name in DIAGNOSIS_CLASSIFIERS:
-                tune = tune_forest or name != "random_forest"
                 with warnings.catch_warnings():
                     # on small data an inner fold can hold one class: its candidates score
                     # NaN and the search picks among the others, as it should
                     warnings.simplefilter("ignore", FitFailedWarning)
                     warnings.filterwarnings("ignore", "One or more of the test scores",
                                             UserWarning)
-                    model = fit_classifier(name, x_train, y_train, groups,
-                                           seed=seed + fold["fold"], tune=tune)
-                scores, threshold = decision_scores(model, x_test)
-                predicted = scores > threshold if threshold == 0.0 else scores >= threshold
-                both = len(set(y_test.tolist())) == 2
-                positives, negatives = y_test == 1, y_test == 0
-                rows.append({
-                    "mask_source": source, "classifier": name, "fold": fold["fold"],
-                    "n_train": len(train_ids), "n_test": len(test_ids),
-                    "roc_auc": roc_auc_score(y_test, scores) if both else np.nan,
-                    "sensitivity": predicted[positives].mean() if positives.any() else np.nan,
-                    "specificity": (~predicted[negatives]).mean() if negatives.any() else np.nan,
-                })
+                    row, scores, predicted = evaluate_fold(
+                        name, x_train, y_train, groups, x_test, y_test,
+                        seed=seed + fold["fold"], tune=tune_forest or name != "random_forest")
+                rows.append({"mask_source": source, "classifier": name, "fold": fold["fold"],
+                             "n_train": len(train_ids), "n_test": len(test_ids), **row})
                 score_rows.extend(
                     {"mask_source": source, "classifier": name, "fold": fold["fold"],
                      "case": case, "label": int(y), "score": float(s), "predicted": bool(p)}

@@ -23,7 +23,7 @@ import pandas as pd
 from baselines.registry import SEGMENTERS
 from benchmark import store
 from benchmark.cells import METRIC_COLUMNS, CellTask, run_cell
-from benchmark.data import load_dataset, make_phantom
+from benchmark.data import Dataset, load_dataset, make_phantom
 from benchmark.diagnosis import classify_sources, reference_features, skip_reason
 from benchmark.errors import InputError
 from benchmark.methods import all_methods
@@ -70,7 +70,7 @@ def machine() -> dict:
             "host": platform.node()}
 
 
-def load_run_data(data: str, profile) -> object:
+def load_run_data(data: str, profile) -> Dataset:
     """The dataset of a run: the profile's phantom for ``phantom``, else the given data."""
     if data == "phantom":
         return make_phantom(profile.phantom_cases, size=profile.phantom_size)

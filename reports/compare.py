@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from benchmark.errors import InputError
 from reports.rundata import RunData
-from reports.stats import holm
-from reports.structure import fmt, fmt_p
+from reports.stats import holm, wilcoxon_pair
+from reports.structure import fmt, fmt_p, method_speed
 
 
 def check_same_splits(runs: list[RunData]) -> None:
@@ -38,14 +36,6 @@ def check_same_splits(runs: list[RunData]) -> None:
                              "splits can be compared", run.path / "splits.json")
 
 
-def _speed(run: RunData, method: str) -> tuple[float, float]:
-    cells = [c for (m, _), c in run.cells.items() if m == method]
-    fit = float(np.mean([c["fit_s"] for c in cells]))
-    n_test = sum(c["n_test"] for c in cells)
-    predict = 1000 * sum(c["predict_s"] for c in cells) / max(1, n_test)
-    return fit, predict
-
-
 def build_compare(runs: list[RunData]) -> dict:
     """Everything the comparison page shows."""
     if len(runs) < 2:
@@ -61,13 +51,7 @@ def build_compare(runs: list[RunData]) -> dict:
     tests = {i: [] for i in range(1, len(runs))}
     for i in range(1, len(runs)):
         for method in methods:
-            pair = pd.concat([wide[0][method], wide[i][method]], axis=1, keys=["a", "b"])
-            pair = pair.dropna()
-            diff = (pair["b"] - pair["a"]).to_numpy()
-            if len(diff) >= 2 and np.any(diff != 0):
-                p_value = float(stats.wilcoxon(pair["b"], pair["a"]).pvalue)
-            else:
-                p_value = 1.0 if len(diff) >= 2 else np.nan
+            p_value = wilcoxon_pair(wide[i][method], wide[0][method])["p_value"]
             tests[i].append(p_value)
         tests[i] = holm(tests[i])
     rows = []
@@ -76,7 +60,7 @@ def build_compare(runs: list[RunData]) -> dict:
         base_mean = float(wide[0][method].mean())
         for i, run in enumerate(runs):
             mean = float(wide[i][method].mean())
-            fit, predict = _speed(run, method)
+            fit, predict, _ = method_speed(run, method)
             row["values"].append({
                 "dice": fmt(mean), "difference": "" if i == 0 else f"{mean - base_mean:+.3f}",
                 "p_holm": "" if i == 0 else fmt_p(tests[i][k]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -9,17 +10,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from benchmark.data.imageio import atomic_write_bytes
 
-_ENVIRONMENT = None
 
-
+@functools.cache
 def environment() -> Environment:
     """The report's Jinja2 environment (autoescaping on: every value is shown as text)."""
-    global _ENVIRONMENT
-    if _ENVIRONMENT is None:
-        _ENVIRONMENT = Environment(loader=PackageLoader("reports", "templates"),
-                                   autoescape=True, undefined=StrictUndefined,
-                                   trim_blocks=True, lstrip_blocks=True)
-    return _ENVIRONMENT
+    return Environment(loader=PackageLoader("reports", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def render(template: str, context: dict) -> str:

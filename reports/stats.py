@@ -93,6 +93,27 @@ def holm(p_values) -> np.ndarray:
     return adjusted
 
 
+def wilcoxon_pair(a: pd.Series, b: pd.Series) -> dict:
+    """Wilcoxon signed-rank test of ``a`` against ``b``, paired by index (NaN pairs dropped).
+
+    Returns
+    -------
+    dict
+        ``n_pairs``, ``median_difference`` (a minus b), ``statistic``, ``p_value``; the
+        p-value is 1 when every difference is zero and NaN with fewer than two pairs.
+    """
+    pair = pd.concat([a, b], axis=1, keys=["a", "b"]).dropna()
+    diff = (pair["a"] - pair["b"]).to_numpy()
+    if len(diff) < 2 or np.all(diff == 0):
+        statistic, p_value = np.nan, (1.0 if len(diff) >= 2 else np.nan)
+    else:
+        result = stats.wilcoxon(pair["a"], pair["b"])
+        statistic, p_value = float(result.statistic), float(result.pvalue)
+    return {"n_pairs": len(diff),
+            "median_difference": float(np.median(diff)) if len(diff) else np.nan,
+            "statistic": statistic, "p_value": p_value}
+
+
 def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice",
                  *, higher_is_better: bool = True) -> pd.DataFrame:
     """Wilcoxon signed-rank test of every method against the best one on ``metric``.
@@ -115,16 +136,7 @@ def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice"
     for method in methods:
         if method == best:
             continue
-        pair = wide[[method, best]].dropna()
-        diff = (pair[method] - pair[best]).to_numpy()
-        if len(diff) < 2 or np.all(diff == 0):
-            statistic, p_value = np.nan, (1.0 if len(diff) >= 2 else np.nan)
-        else:
-            result = stats.wilcoxon(pair[method], pair[best])
-            statistic, p_value = float(result.statistic), float(result.pvalue)
-        rows.append({"method": method, "best": best, "n_pairs": len(diff),
-                     "median_difference": float(np.median(diff)) if len(diff) else np.nan,
-                     "statistic": statistic, "p_value": p_value})
+        rows.append({"method": method, "best": best, **wilcoxon_pair(wide[method], wide[best])})
     table = pd.DataFrame(rows, columns=["method", "best", "n_pairs", "median_difference",
                                         "statistic", "p_value"])
     table["p_holm"] = holm(table["p_value"]) if len(table) else []

@@ -216,17 +216,21 @@ def diagnosis_section(run: RunData) -> dict:
     return {"skipped": None, "classifiers": classifiers, "rows": rows, "figures": figures}
 
 
+def method_speed(run: RunData, method: str) -> tuple[float, float, float]:
+    """Mean fit time per fold (s), prediction time per case (ms), total time (s)."""
+    cells = [c for (m, _), c in run.cells.items() if m == method]
+    fit = [c["fit_s"] for c in cells]
+    predict = sum(c["predict_s"] for c in cells)
+    n_test = sum(c["n_test"] for c in cells)
+    return float(np.mean(fit)), 1000 * predict / max(1, n_test), sum(fit) + predict
+
+
 def timing_section(run: RunData) -> dict:
     """Fit and predict times per method."""
     rows, totals = [], {}
     for method in run.methods:
-        cells = [run.cells[method, f["fold"]] for f in run.splits["folds"]]
-        fit = [c["fit_s"] for c in cells]
-        n_test = sum(c["n_test"] for c in cells)
-        predict = sum(c["predict_s"] for c in cells)
-        totals[method] = sum(fit) + predict
-        rows.append({"method": method, "fit": fmt(np.mean(fit), 1),
-                     "predict": fmt(1000 * predict / max(1, n_test), 1),
+        fit, predict, totals[method] = method_speed(run, method)
+        rows.append({"method": method, "fit": fmt(fit, 1), "predict": fmt(predict, 1),
                      "total": fmt(totals[method], 1)})
     frame = pd.DataFrame({"total_s": totals}).sort_values("total_s", ascending=False)
     figure = plots.timings(frame) if len(frame) else None

@@ -46,11 +46,24 @@ class EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self.start)
 
 
-def main():
+def crops():
+    """The phantom crops both deep speed scripts use: lists and model-grid arrays."""
     dataset = make_phantom(N_TRAIN + N_VAL, seed=4)
     images, masks = [c.image for c in dataset], [c.mask for c in dataset]
     x, y = to_model_grid(images[:N_TRAIN], 128), masks_to_model_grid(masks[:N_TRAIN], 128)
     xv, yv = to_model_grid(images[N_TRAIN:], 128), masks_to_model_grid(masks[N_TRAIN:], 128)
+    return images, masks, x, y, xv, yv
+
+
+def write_results(stem: str, rows: list[dict]) -> None:
+    """``speed/results/<stem>_<backend>.json``."""
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{stem}_{backend_name()}.json").write_text(json.dumps(rows, indent=2))
+
+
+def main():
+    images, masks, x, y, xv, yv = crops()
     rows = []
     for name in MODELS:
         make_deterministic(0)
@@ -91,9 +104,7 @@ def main():
               f"{row['first_epoch_overhead_s']:.1f} s, predict "
               f"{row['predict_images_per_s']:.1f} img/s, epoch {wrapped_epoch:.2f} s wrapped vs "
               f"{bare_epoch:.2f} s bare ({100 * row['wrapper_overhead']:+.1f} %)", flush=True)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"deep_{backend_name()}.json").write_text(json.dumps(rows, indent=2))
+    write_results("deep", rows)
     print(f"backend {backend_name()}, device {describe_device()}, "
           f"{os.cpu_count()} CPU cores")
 

@@ -13,7 +13,6 @@ every model). Writes ``speed/results/wrapper_overhead_<backend>.json``.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -22,16 +21,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras  # noqa: E402
-from bench_deep import EpochTimer  # noqa: E402
+from bench_deep import BATCH, N_TRAIN, EpochTimer, crops, write_results  # noqa: E402
 
-from benchmark.data import make_phantom  # noqa: E402
-from deep.data import masks_to_model_grid, to_model_grid  # noqa: E402
 from deep.device import backend_name, describe_device, make_deterministic  # noqa: E402
 from deep.losses import BceDiceLoss, DiceScore  # noqa: E402
 from deep.models import MODELS, build_model  # noqa: E402
 from deep.training import DeepSegmenter  # noqa: E402
 
-N_TRAIN, N_VAL, EPOCHS, BATCH, REPEATS = 64, 16, 6, 16, 3
+EPOCHS, REPEATS = 6, 3
 
 
 def bare_epochs(name, x, y, xv, yv) -> list[float]:
@@ -55,10 +52,7 @@ def wrapped_epochs(name, images, masks) -> list[float]:
 
 
 def main(names: list[str]) -> None:
-    dataset = make_phantom(N_TRAIN + N_VAL, seed=4)
-    images, masks = [c.image for c in dataset], [c.mask for c in dataset]
-    x, y = to_model_grid(images[:N_TRAIN], 128), masks_to_model_grid(masks[:N_TRAIN], 128)
-    xv, yv = to_model_grid(images[N_TRAIN:], 128), masks_to_model_grid(masks[N_TRAIN:], 128)
+    images, masks, x, y, xv, yv = crops()
     rows = []
     for name in names:
         bare, wrapped = [], []
@@ -76,9 +70,7 @@ def main(names: list[str]) -> None:
               f"{row['bare_epoch_s']:.3f} s per epoch ({100 * row['overhead']:+.1f} %; bare "
               f"epochs' interquartile range {100 * row['bare_iqr_relative']:.0f} % of their "
               f"median; {len(bare)} epochs each)", flush=True)
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"wrapper_overhead_{backend_name()}.json").write_text(json.dumps(rows, indent=2))
+    write_results("wrapper_overhead", rows)
 
 
 if __name__ == "__main__":
