@@ -62,18 +62,24 @@ def write_results(stem: str, rows: list[dict]) -> None:
     (out / f"{stem}_{backend_name()}.json").write_text(json.dumps(rows, indent=2))
 
 
+def bare_fit(name, x, y, xv, yv, epochs=EPOCHS):
+    """A bare ``model.fit`` of a fresh model on in-memory arrays; the model and its timer."""
+    make_deterministic(0)
+    model = build_model(name, 128)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=BceDiceLoss(),
+                  metrics=[DiceScore()])
+    timer = EpochTimer()
+    model.fit(x, y, batch_size=BATCH, epochs=epochs, validation_data=(xv, yv), verbose=0,
+              callbacks=[timer], shuffle=True)
+    return model, timer
+
+
 def main():
     images, masks, x, y, xv, yv = crops()
     rows = []
     for name in MODELS:
-        make_deterministic(0)
         start = time.perf_counter()
-        model = build_model(name, 128)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=BceDiceLoss(),
-                      metrics=[DiceScore()])
-        timer = EpochTimer()
-        model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, validation_data=(xv, yv), verbose=0,
-                  callbacks=[timer], shuffle=True)
+        model, timer = bare_fit(name, x, y, xv, yv)
         bare_total = time.perf_counter() - start
         bare_epoch = float(np.median(timer.times[1:]))
         model.predict(x, batch_size=BATCH, verbose=0)  # compile the predict step

@@ -20,26 +20,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import keras  # noqa: E402
-from bench_deep import BATCH, N_TRAIN, EpochTimer, crops, write_results  # noqa: E402
+from bench_deep import BATCH, N_TRAIN, EpochTimer, bare_fit, crops, write_results  # noqa: E402
 
-from deep.device import backend_name, describe_device, make_deterministic  # noqa: E402
-from deep.losses import BceDiceLoss, DiceScore  # noqa: E402
-from deep.models import MODELS, build_model  # noqa: E402
+from deep.device import backend_name, describe_device  # noqa: E402
+from deep.models import MODELS  # noqa: E402
 from deep.training import DeepSegmenter  # noqa: E402
 
 EPOCHS, REPEATS = 6, 3
 
 
 def bare_epochs(name, x, y, xv, yv) -> list[float]:
-    make_deterministic(0)
-    model = build_model(name, 128)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=BceDiceLoss(),
-                  metrics=[DiceScore()])
-    timer = EpochTimer()
-    model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, validation_data=(xv, yv), verbose=0,
-              callbacks=[timer], shuffle=True)
-    return timer.times[1:]
+    return bare_fit(name, x, y, xv, yv, EPOCHS)[1].times[1:]
 
 
 def wrapped_epochs(name, images, masks) -> list[float]:
