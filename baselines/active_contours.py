@@ -13,17 +13,19 @@ References
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
-from scipy import ndimage as ndi
 from skimage.segmentation import (
     disk_level_set,
     inverse_gaussian_gradient,
     morphological_chan_vese,
     morphological_geodesic_active_contour,
 )
+from sklearn.utils._param_validation import Interval
 
-from baselines.base import Segmenter
-from baselines.seeds import auto_seed, course_seed
+from baselines.base import TUNING_CONSTRAINTS, TunedSegmenter
+from baselines.seeds import auto_seed, course_seed, seed_component
 
 
 def _window(image, roi, pad):
@@ -42,15 +44,7 @@ def _seed_and_radius(image, roi, automatic):
     return course_seed(image, roi), max(2.0, 0.25 * min(r1 - r0 + 1, c1 - c0 + 1))
 
 
-def _keep_seed_component(mask, seed):
-    mask = ndi.binary_fill_holes(mask)
-    labels, _ = ndi.label(mask)
-    if labels[seed] == 0:
-        return np.zeros_like(mask)
-    return labels == labels[seed]
-
-
-class _ActiveContour(Segmenter):
+class _ActiveContour(TunedSegmenter):
     """Shared parts of the two morphological snakes."""
 
     @property
@@ -68,7 +62,7 @@ class _ActiveContour(Segmenter):
         level = self._evolve(sub, init, params)
         mask = np.zeros(image.shape, dtype=bool)
         mask[w0:w1, v0:v1] = level.astype(bool)
-        return _keep_seed_component(mask, seed)
+        return seed_component(mask, seed, fill="before")
 
 
 class ChanVese(_ActiveContour):
@@ -90,6 +84,14 @@ class ChanVese(_ActiveContour):
     """
 
     tuning_grid = {"num_iter": [40, 80, 150], "smoothing": [1, 3]}
+    _parameter_constraints = {
+        "automatic": ["boolean"],
+        "num_iter": [Interval(Integral, 1, None, closed="left")],
+        "smoothing": [Interval(Integral, 0, None, closed="left")],
+        "lambda1": [Interval(Real, 0, None, closed="neither")],
+        "lambda2": [Interval(Real, 0, None, closed="neither")],
+        **TUNING_CONSTRAINTS,
+    }
 
     def __init__(self, *, automatic=False, num_iter=80, smoothing=2, lambda1=1.0, lambda2=1.0,
                  tune=True, max_tuning_cases=40, random_state=0):
@@ -131,6 +133,15 @@ class GeodesicActiveContour(_ActiveContour):
     """
 
     tuning_grid = {"num_iter": [50, 100, 200], "balloon": [0.5, 1.0]}
+    _parameter_constraints = {
+        "automatic": ["boolean"],
+        "num_iter": [Interval(Integral, 1, None, closed="left")],
+        "balloon": [Interval(Real, None, None, closed="neither")],
+        "smoothing": [Interval(Integral, 0, None, closed="left")],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        **TUNING_CONSTRAINTS,
+    }
 
     def __init__(self, *, automatic=False, num_iter=100, balloon=1.0, smoothing=1, sigma=1.5,
                  alpha=100.0, tune=True, max_tuning_cases=40, random_state=0):

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from benchmark.splits import grouped_folds
+from benchmark.ground.splits import grouped_folds
 
 #: name -> (pipeline, hyper-parameter grid)
 CLASSIFIERS = {
@@ -163,18 +163,3 @@ def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 
                     curves.append({"classifier": name, "repeat": repeat, "fold": fold,
                                    "fpr": fpr, "tpr": tpr})
     return pd.DataFrame(rows), curves
-
-
-def mean_roc(curves, classifier: str, grid=None):
-    """Mean ROC curve of one classifier over folds, with its standard deviation.
-
-    Returns
-    -------
-    fpr, mean_tpr, std_tpr : ndarray
-        On ``grid`` (default 101 points in [0, 1]).
-    """
-    grid = np.linspace(0, 1, 101) if grid is None else grid
-    tprs = [np.interp(grid, c["fpr"], c["tpr"]) for c in curves if c["classifier"] == classifier]
-    tprs = np.array(tprs)
-    tprs[:, 0] = 0.0
-    return grid, tprs.mean(axis=0), tprs.std(axis=0)

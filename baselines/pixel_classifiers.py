@@ -8,16 +8,18 @@ nearest to the crop's automatic seed, with holes filled. Fully automatic: no ROI
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
-from scipy import ndimage as ndi
 from skimage.feature import multiscale_basic_features
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from sklearn.utils._param_validation import Interval
 
-from baselines.base import Segmenter
-from baselines.seeds import auto_seed
+from baselines.base import TUNING_CONSTRAINTS, TunedSegmenter
+from baselines.seeds import auto_seed, seed_component
 
 
 def pixel_features(image: np.ndarray) -> np.ndarray:
@@ -27,20 +29,7 @@ def pixel_features(image: np.ndarray) -> np.ndarray:
                                      num_sigma=4)
 
 
-def _component_near_seed(mask, seed):
-    mask = ndi.binary_fill_holes(mask)
-    labels, n = ndi.label(mask)
-    if n == 0:
-        return mask
-    if labels[seed]:
-        return labels == labels[seed]
-    # the component whose nearest pixel is closest to the seed
-    dist = ndi.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
-    nearest = labels[dist[0][seed], dist[1][seed]]
-    return labels == nearest
-
-
-class _PixelClassifier(Segmenter):
+class _PixelClassifier(TunedSegmenter):
     learns = True
 
     def _sample(self, images, masks, rng):
@@ -66,11 +55,11 @@ class _PixelClassifier(Segmenter):
             cache[id(image)] = (image, pixel_features(image))  # the image is kept alive too
         return cache[id(image)][1]
 
-    def fit(self, images, masks, rois=None):
+    def fit(self, images, masks, *, rois=None, val=None):
         """Learn on the training part (features cached across the tuning grid)."""
         self._feature_cache = {}
         try:
-            return super().fit(images, masks, rois)
+            return super().fit(images, masks, rois=rois, val=val)
         finally:
             del self._feature_cache
 
@@ -85,7 +74,7 @@ class _PixelClassifier(Segmenter):
         feats = self._features(image)
         flat = feats.reshape(-1, feats.shape[-1])
         pred = self._decide(model, flat).reshape(image.shape)
-        return _component_near_seed(pred, auto_seed(image))
+        return seed_component(pred, auto_seed(image), fill="before", nearest=True)
 
 
 class PixelRandomForest(_PixelClassifier):
@@ -104,6 +93,12 @@ class PixelRandomForest(_PixelClassifier):
     """
 
     tuning_grid = {"max_depth": [8, 16]}
+    _parameter_constraints = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), None],
+        "pixels_per_image": [Interval(Integral, 2, None, closed="left")],
+        **TUNING_CONSTRAINTS,
+    }
 
     def __init__(self, *, n_estimators=60, max_depth=12, pixels_per_image=400, tune=True,
                  max_tuning_cases=30, random_state=0):
@@ -137,6 +132,11 @@ class PixelLinearSVM(_PixelClassifier):
     """
 
     tuning_grid = {"C": [0.01, 0.1, 1.0]}
+    _parameter_constraints = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "pixels_per_image": [Interval(Integral, 2, None, closed="left")],
+        **TUNING_CONSTRAINTS,
+    }
 
     def __init__(self, *, C=0.1, pixels_per_image=400, tune=True, max_tuning_cases=30,
                  random_state=0):

@@ -38,36 +38,15 @@ References
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 import numpy as np
 from scipy import ndimage as ndi
+from sklearn.utils._param_validation import Interval
 
-from baselines.base import Segmenter
-from baselines.matlab import first_max_column_major, imbinarize, matlab_round, stdfilt
-
-
-def course_seed(image: np.ndarray, roi) -> tuple[int, int]:
-    """The seed of ``mass_segment.m``: the ROI's brightest pixel, or its centre if far out.
-
-    Parameters
-    ----------
-    image : (M, N) ndarray of float
-    roi : tuple of int
-        ``(row_min, row_max, col_min, col_max)``, inclusive.
-
-    Returns
-    -------
-    (row, col) : tuple of int
-    """
-    r0, r1, c0, c1 = roi
-    row, col = first_max_column_major(image[r0 : r1 + 1, c0 : c1 + 1])
-    row, col = row + r0, col + c0
-    centre_row = r0 + math.ceil((r1 - r0) / 2)
-    centre_col = c0 + math.ceil((c1 - c0) / 2)
-    if (abs(row - centre_row) > 0.8 * (r1 - r0) / 2
-            or abs(col - centre_col) > 0.8 * (c1 - c0) / 2):
-        return centre_row, centre_col
-    return row, col
+from baselines.base import TUNING_CONSTRAINTS, TunedSegmenter
+from baselines.matlab import imbinarize, matlab_round, stdfilt
+from baselines.seeds import course_seed, seed_component
 
 
 def _ray_pixels(seed, radius: int, n_lines: int, shape):
@@ -172,14 +151,10 @@ def radial_maxvar_segment(image: np.ndarray, roi, *, n_lines: int = 32, nhood_si
         for bp in np.argwhere(border):
             pts = _max_variance_points(std_masked, bp, small, n_lines)
             union |= _fill(_polygon_border(pts, image.shape, roi_binary))
-    labels, _ = ndi.label(union, structure=np.ones((3, 3), dtype=bool))
-    seed_label = labels[seed]
-    if seed_label == 0:
-        return np.zeros_like(union)
-    return labels == seed_label
+    return seed_component(union, seed, connectivity=8, fill=None)
 
 
-class RadialMaxVariance(Segmenter):
+class RadialMaxVariance(TunedSegmenter):
     """The course's semi-automatic radial max-variance segmenter (see module docstring).
 
     Parameters
@@ -200,6 +175,12 @@ class RadialMaxVariance(Segmenter):
 
     needs_roi = True
     tuning_grid = {"nhood_size": [3, 5, 7]}
+    _parameter_constraints = {
+        "n_lines": [Interval(Integral, 3, None, closed="left")],
+        "nhood_size": [Interval(Integral, 3, None, closed="left")],
+        "refine": ["boolean"],
+        **TUNING_CONSTRAINTS,
+    }
 
     def __init__(self, *, n_lines=32, nhood_size=5, refine=True, tune=True,
                  max_tuning_cases=40, random_state=0):
@@ -210,16 +191,11 @@ class RadialMaxVariance(Segmenter):
         self.max_tuning_cases = max_tuning_cases
         self.random_state = random_state
 
-    def _validate(self, params):
-        if not isinstance(params["n_lines"], int) or params["n_lines"] < 3:
-            raise ValueError("The 'n_lines' parameter of RadialMaxVariance must be an int "
-                             f">= 3. Got {params['n_lines']!r} instead.")
-        size = params["nhood_size"]
-        if not isinstance(size, int) or size < 3 or size % 2 == 0:
+    def _check_params(self):
+        if self.nhood_size % 2 == 0:
             raise ValueError("The 'nhood_size' parameter of RadialMaxVariance must be an odd "
-                             f"int >= 3. Got {size!r} instead.")
+                             f"int >= 3. Got {self.nhood_size!r} instead.")
 
     def _segment(self, image, roi, params, model):
-        self._validate(params)
         return radial_maxvar_segment(image, roi, n_lines=params["n_lines"],
                                      nhood_size=params["nhood_size"], refine=params["refine"])

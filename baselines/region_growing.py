@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.filters import threshold_otsu
+from sklearn.utils._param_validation import Interval, Options
 
 from baselines import _kernels
-from baselines.base import Segmenter
-from baselines.seeds import auto_seed, course_seed, roi_slices
+from baselines.base import TUNING_CONSTRAINTS, Segmenter, TunedSegmenter
+from baselines.seeds import auto_seed, course_seed, roi_slices, seed_component
 
 _CONNECTIVITY = (4, 8)
 
@@ -78,7 +81,7 @@ def region_growing(image: np.ndarray, seed: tuple[int, int], *, tolerance: float
     return out
 
 
-class RegionGrowing(Segmenter):
+class RegionGrowing(TunedSegmenter):
     """Seeded region growing, semi-automatic (ROI given) or fully automatic.
 
     The image is smoothed (Gaussian, ``smoothing`` pixels), the region grows from the seed
@@ -105,6 +108,15 @@ class RegionGrowing(Segmenter):
     """
 
     tuning_grid = {"tolerance": [0.02, 0.04, 0.07, 0.1, 0.14], "smoothing": [0.0, 1.0, 2.0]}
+    _parameter_constraints = {
+        "automatic": ["boolean"],
+        "tolerance": [Interval(Real, 0, None, closed="left")],
+        "adaptive": ["boolean"],
+        "spread": [Interval(Real, 0, None, closed="left")],
+        "connectivity": [Options(Integral, set(_CONNECTIVITY))],
+        "smoothing": [Interval(Real, 0, None, closed="left")],
+        **TUNING_CONSTRAINTS,
+    }
 
     def __init__(self, *, automatic=False, tolerance=0.1, adaptive=True, spread=1.5,
                  connectivity=4, smoothing=1.0, tune=True, max_tuning_cases=60,
@@ -154,7 +166,4 @@ class OtsuThreshold(Segmenter):
     def _segment(self, image, roi, params, model):
         binary = image > threshold_otsu(image)
         seed = course_seed(image, roi) if roi is not None else auto_seed(image)
-        labels, _ = ndi.label(binary)
-        if labels[seed] == 0:
-            return np.zeros(image.shape, dtype=bool)
-        return ndi.binary_fill_holes(labels == labels[seed])
+        return seed_component(binary, seed, fill="after")

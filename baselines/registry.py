@@ -37,14 +37,29 @@ ALIASES = {"radial": "radial_maxvar"}
 
 
 def make_segmenter(name: str, **params) -> Segmenter:
-    """A new, unfitted segmenter by registry name.
+    """A new, unfitted segmenter by registry name (or alias).
 
     Raises
     ------
     ValueError
         For an unknown name, listing the valid ones.
+
+    Examples
+    --------
+    >>> make_segmenter("radial").needs_roi
+    True
     """
     name = ALIASES.get(name, name)
     if name not in SEGMENTERS:
         raise ValueError(f"unknown method {name!r}; valid methods: {', '.join(SEGMENTERS)}")
     return SEGMENTERS[name][0](**params)
+
+
+def rule_based_semi_automatic() -> list[str]:
+    """Names of the methods that segment from an ROI without learning from masks.
+
+    These are the methods that can make a reference set from raw crops and ROIs alone (the
+    ``segment`` command), as the course made its own.
+    """
+    return [name for name, (factory, _) in SEGMENTERS.items()
+            if factory().needs_roi and not factory().learns]

@@ -1,9 +1,10 @@
 """massbench: classical and deep mammographic mass segmentation, benchmarked on identical splits.
 
-The ``benchmark`` package holds the command line (``python -m benchmark``), the data layer
-(course folders, manifest CSVs and the synthetic phantom), the cross-validation splits, the
-Numba-accelerated segmentation metrics and the runner (``runner``: profiles, cells, the
-results store, the diagnosis stage, progress).
+The ``benchmark`` package holds two floors: the ground (:mod:`benchmark.ground`: data
+loaders and the phantom, splits, ROIs, metrics, the segmenter contract, the results store)
+and the harness on top (:mod:`benchmark.harness`: the command line ``python -m benchmark``,
+the runner, the cells, the diagnosis stage). ``baselines``, ``deep`` and ``reports`` stand
+on the ground only.
 """
 
 from __future__ import annotations

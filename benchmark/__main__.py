@@ -10,7 +10,7 @@ import sys
 # the progress lines; Python errors still show
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from benchmark.cli import main  # noqa: E402
+from benchmark.harness.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     if hasattr(signal, "SIGPIPE"):  # `python -m benchmark list | head` ends quietly

@@ -76,6 +76,18 @@ def make_deterministic(seed: int) -> None:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 
+def limit_backend_threads(threads: int) -> None:
+    """Keep the backend's own thread pool to ``threads`` (what a parallel worker may use).
+
+    TensorFlow and JAX read the environment variables a worker sets before they start;
+    PyTorch's pool is set here.
+    """
+    if backend_name() == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def set_mixed_precision(enabled: bool) -> str:
     """Use ``mixed_float16`` on a GPU when asked; float32 otherwise. Returns the policy name."""
     policy = "mixed_float16" if enabled and has_gpu() else "float32"

@@ -1,7 +1,14 @@
 """Loss and metric of the deep models: binary cross-entropy + soft Dice, and a Dice score.
 
-The Dice part is Keras' own ``keras.losses.Dice``; both objects are registered and serialise
-through ``get_config``, so a saved model loads on any backend (with or without compile).
+The Dice part of the loss is Keras' own ``keras.losses.Dice``; both objects are registered
+and serialise through ``get_config``, so a saved model loads on any backend (with or without
+compile).
+
+Empty masks follow the benchmark's convention (:func:`benchmark.ground.metrics.dice_score`,
+averaged with ``nanmean``): the Dice of an image whose reference and thresholded prediction
+are both empty is undefined, so :class:`DiceScore` leaves that image out of its mean, and
+its result is NaN when no image counts. The soft Dice of the loss keeps Keras' epsilon and
+is defined for every image.
 """
 
 from __future__ import annotations
@@ -13,6 +20,10 @@ from keras import ops
 @keras.saving.register_keras_serializable(package="massbench")
 class BceDiceLoss(keras.losses.Loss):
     """``bce_weight * binary cross-entropy + dice_weight * (1 - soft Dice)``.
+
+    Both terms are Keras' own losses with their default reduction: the cross-entropy is the
+    mean over all pixels of the batch, the soft Dice is one Dice over the whole batch
+    (``keras.losses.Dice`` with ``axis=None``, with Keras' epsilon in the denominator).
 
     Parameters
     ----------
@@ -41,11 +52,22 @@ class BceDiceLoss(keras.losses.Loss):
 
 @keras.saving.register_keras_serializable(package="massbench")
 class DiceScore(keras.metrics.Metric):
-    """Mean per-image Dice of predictions thresholded at ``threshold`` (1 when both empty).
+    """Mean per-image Dice of predictions thresholded at ``threshold``.
+
+    The reference is binarised at 0.5 and the prediction at ``threshold`` (a pixel at or
+    above it is foreground, as :meth:`deep.training.DeepSegmenter.predict` decides); the
+    Dice of each image is ``2 |R and P| / (|R| + |P|)``. An image whose
+    reference and thresholded prediction are both empty has no Dice (NaN in
+    :func:`benchmark.ground.metrics.dice_score`) and is left out of the mean, as the
+    benchmark's ``nanmean`` leaves it out; when no image since the last reset counts,
+    the result is NaN. ``sample_weight`` is not used.
 
     Parameters
     ----------
     threshold : float, default 0.5
+        Probability from which on a predicted pixel is foreground.
+    name : str, default "dice"
+        Name of the metric (``val_dice`` is the one early stopping watches).
     """
 
     def __init__(self, threshold: float = 0.5, name="dice", **kwargs):
@@ -55,19 +77,22 @@ class DiceScore(keras.metrics.Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Add the Dice of every image of the batch."""
+        """Add the Dice of every image of the batch that has a foreground pixel."""
         y_true = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "float32")
-        y_pred = ops.cast(ops.greater(ops.cast(y_pred, "float32"), self.threshold), "float32")
+        y_pred = ops.cast(ops.greater_equal(ops.cast(y_pred, "float32"), self.threshold),
+                          "float32")
         axes = tuple(range(1, len(y_true.shape)))
         both = ops.sum(y_true * y_pred, axis=axes)
         total = ops.sum(y_true, axis=axes) + ops.sum(y_pred, axis=axes)
-        dice = ops.where(total > 0, 2 * both / ops.maximum(total, 1.0), 1.0)
+        counted = ops.cast(ops.greater(total, 0.0), "float32")
+        dice = counted * 2.0 * both / ops.maximum(total, 1.0)
         self.total.assign(self.total + ops.sum(dice))
-        self.count.assign(self.count + ops.cast(ops.shape(dice)[0], "float32"))
+        self.count.assign(self.count + ops.sum(counted))
 
     def result(self):
-        """Mean Dice so far."""
-        return self.total / ops.maximum(self.count, 1.0)
+        """Mean Dice of the images counted so far; NaN when none counts."""
+        return ops.where(ops.greater(self.count, 0.0),
+                         self.total / ops.maximum(self.count, 1.0), float("nan"))
 
     def reset_state(self):
         """Start a new epoch."""

@@ -1,23 +1,29 @@
-"""The deep segmenter: the estimator interface of the classical methods around a Keras model.
+"""The deep segmenter: a Keras model behind the estimator contract of every segmenter.
 
-``fit(images, masks, val_images, val_masks)`` trains with Adam on binary cross-entropy + soft
+``fit(images, masks, *, rois=None, val=None)`` trains with Adam on binary cross-entropy + soft
 Dice, augmented batches, early stopping on the validation Dice with the best weights
 restored, a ``.keras`` checkpoint and ``history.csv``; ``predict(images)`` resizes each image
 to the model's grid, predicts, resizes the probabilities back to the image's own grid and
-thresholds them (at 0.5, or at the threshold tuned on the validation part).
+thresholds them (at 0.5, or at the threshold tuned on the validation part). The contract is
+the one of :mod:`benchmark.ground.segmenter`, shared with the classical methods.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
+from numbers import Integral, Real
 from pathlib import Path
 
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from benchmark.metrics import dice_score
+from benchmark.ground.metrics import dice_score
+from benchmark.ground.segmenter import check_fit_inputs
+from benchmark.ground.store import HISTORY_CSV, MODEL_KERAS, atomic_path
 from deep.data import AugmentedBatches, masks_to_model_grid, to_image_grid, to_model_grid
 from deep.device import backend_name, describe_device, make_deterministic, set_mixed_precision
 from deep.losses import BceDiceLoss, DiceScore
@@ -65,6 +71,25 @@ class DeepSegmenter(BaseEstimator):
 
     family = "deep"
     needs_roi = False
+    #: A model predicts a batch of images in one call; the runner times the call.
+    batch_predict = True
+    _parameter_constraints = {
+        "model": [StrOptions(set(MODELS))],
+        "input_size": [Interval(Integral, 8, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "min_epochs": [Interval(Integral, 0, None, closed="left")],
+        "augment": ["boolean"],
+        "tune_threshold": ["boolean"],
+        "mixed_precision": ["boolean"],
+        "run_eagerly": ["boolean"],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "workdir": [str, os.PathLike, None],
+        "model_kwargs": [dict, None],
+        "verbose": [Interval(Integral, 0, 2, closed="both")],
+    }
 
     def __init__(self, *, model="unet", input_size=128, epochs=100, batch_size=16,
                  learning_rate=1e-3, patience=12, min_epochs=20, augment=True,
@@ -86,32 +111,18 @@ class DeepSegmenter(BaseEstimator):
         self.model_kwargs = model_kwargs
         self.verbose = verbose
 
-    def _check(self):
-        if self.model not in MODELS:
-            raise ValueError(f"The 'model' parameter of DeepSegmenter must be one of "
-                             f"{', '.join(MODELS)}. Got {self.model!r} instead.")
-        for name in ("epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"The '{name}' parameter of DeepSegmenter must be a positive "
-                                 f"int. Got {value!r} instead.")
-        if (not isinstance(self.min_epochs, int) or isinstance(self.min_epochs, bool)
-                or self.min_epochs < 0):
-            raise ValueError("The 'min_epochs' parameter of DeepSegmenter must be an int >= 0. "
-                             f"Got {self.min_epochs!r} instead.")
-        if not self.learning_rate > 0:
-            raise ValueError("The 'learning_rate' parameter of DeepSegmenter must be > 0. "
-                             f"Got {self.learning_rate!r} instead.")
-
-    def fit(self, images, masks, val_images=None, val_masks=None, *, callbacks=None):
+    def fit(self, images, masks, *, rois=None, val=None, callbacks=None):
         """Train on (images, masks), stopping early on the validation Dice.
 
         Parameters
         ----------
         images : sequence of (M, N) ndarray of float
         masks : sequence of (M, N) ndarray of bool
-        val_images, val_masks : sequences, optional
-            The validation part; without it a seeded fifth of the training images is used.
+        rois : sequence of tuple, optional
+            Accepted for the common contract and not used (the model is automatic).
+        val : tuple, optional
+            The validation part, ``(images, masks)`` or ``(images, masks, rois)``; without
+            it a seeded fifth of the training images is held out.
         callbacks : list of keras.callbacks.Callback, optional
             Extra callbacks (progress, timing), run after the wrapper's own.
 
@@ -121,20 +132,22 @@ class DeepSegmenter(BaseEstimator):
             With ``model_`` (best weights), ``history_`` (dict of lists), ``threshold_``,
             ``best_epoch_``, ``fit_s_``, ``backend_``, ``device_``, ``checkpoint_``.
         """
-        self._check()
-        if len(images) != len(masks) or not len(images):
-            raise ValueError(f"need as many masks as images (got {len(images)} and "
-                             f"{len(masks)}), and at least one")
+        train, held = check_fit_inputs(images, masks, rois, val, needs_roi=False,
+                                       owner=type(self).__name__)
+        self._validate_params()
+        images, masks = train.images, train.masks
         start = time.perf_counter()
         make_deterministic(self.seed)
         self.dtype_policy_ = set_mixed_precision(self.mixed_precision)
-        if val_images is None:
+        if held is None:
             order = np.random.default_rng(self.seed).permutation(len(images))
             n_val = max(1, len(images) // 5)
             val_images, val_masks = [images[i] for i in order[:n_val]], [
                 masks[i] for i in order[:n_val]]
             images, masks = [images[i] for i in order[n_val:]] or val_images, [
                 masks[i] for i in order[n_val:]] or val_masks
+        else:
+            val_images, val_masks = held.images, held.masks
         size = self.input_size
         x, y = to_model_grid(images, size), masks_to_model_grid(masks, size)
         xv, yv = to_model_grid(val_images, size), masks_to_model_grid(val_masks, size)
@@ -144,28 +157,24 @@ class DeepSegmenter(BaseEstimator):
         workdir = Path(self.workdir) if self.workdir else Path(tempfile.mkdtemp(
             prefix="massbench-"))
         workdir.mkdir(parents=True, exist_ok=True)
-        checkpoint = workdir / "model.keras"
-        # the log grows epoch by epoch under a temporary name, renamed once training ends
-        partial_log = workdir / ".history.tmp.csv"
+        checkpoint = workdir / MODEL_KERAS
         stopper = keras.callbacks.EarlyStopping(monitor="val_dice", mode="max",
                                                 patience=self.patience,
                                                 restore_best_weights=True,
                                                 start_from_epoch=self.min_epochs)
-        callbacks = [
-            stopper,
-            keras.callbacks.CSVLogger(str(partial_log)),
-            *(callbacks or []),
-        ]
         batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), self.seed,
                                    augment=self.augment)
-        history = model.fit(batches, validation_data=(xv, yv), epochs=self.epochs,
-                            callbacks=callbacks, verbose=self.verbose)
-        # the best weights are restored in memory; one save at the end (through a temporary
-        # file and a rename) costs less than a save at every improving epoch
-        partial = workdir / ".model.tmp.keras"
-        model.save(partial)
-        partial.replace(checkpoint)
-        partial_log.replace(workdir / "history.csv")
+        # the log grows epoch by epoch under a temporary name, renamed once training ends
+        with atomic_path(workdir / HISTORY_CSV) as log:
+            history = model.fit(batches, validation_data=(xv, yv), epochs=self.epochs,
+                                callbacks=[stopper, keras.callbacks.CSVLogger(str(log)),
+                                           *(callbacks or [])],
+                                verbose=self.verbose)
+        # the best weights are restored in memory; one save at the end costs less than a
+        # save at every improving epoch
+        with atomic_path(checkpoint) as partial:
+            model.save(partial)
+        self.n_fit_ = len(images)
         self.model_ = model
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
         self.epochs_run_ = len(self.history_["val_dice"])
@@ -199,12 +208,24 @@ class DeepSegmenter(BaseEstimator):
             raise ValueError("this DeepSegmenter is not fitted yet; call fit first")
         return self._probabilities(list(images))
 
-    def predict(self, images, rois=None):
-        """Bool masks on each image's own grid (``rois`` is accepted and ignored)."""
+    def predict(self, images, *, rois=None):
+        """Bool masks on each image's own grid (``rois`` is accepted and not used)."""
         return [p >= self.threshold_ for p in self.predict_proba(images)]
 
-    def fit_info(self) -> dict:
-        """What the run records of a fit: backend, device, epochs, timing, threshold."""
+    def save(self, folder) -> str:
+        """Write the trained model to ``folder/model.keras``; return the file name.
+
+        Training already wrote it to ``workdir``; when that is ``folder``, nothing is
+        written again.
+        """
+        target = Path(folder) / MODEL_KERAS
+        if Path(self.checkpoint_).resolve() != target.resolve():
+            with atomic_path(target) as partial:
+                self.model_.save(partial)
+        return MODEL_KERAS
+
+    def fit_record(self) -> dict:
+        """What a run records of a fit: backend, device, epochs, timing, threshold."""
         return {"backend": self.backend_, "device": self.device_, "epochs_run": self.epochs_run_,
                 "best_epoch": self.best_epoch_, "fit_s": self.fit_s_,
                 "threshold": self.threshold_, "dtype_policy": self.dtype_policy_}

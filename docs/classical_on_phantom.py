@@ -16,13 +16,13 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from baselines.classify_command import run_classify  # noqa: E402
 from baselines.features import MassFeatures  # noqa: E402
 from baselines.registry import SEGMENTERS, make_segmenter  # noqa: E402
-from benchmark.data import make_phantom  # noqa: E402
-from benchmark.metrics import score_masks  # noqa: E402
-from benchmark.roi import roi_from_mask  # noqa: E402
-from benchmark.splits import make_splits  # noqa: E402
+from benchmark.ground.data import make_phantom  # noqa: E402
+from benchmark.ground.metrics import score_masks  # noqa: E402
+from benchmark.ground.roi import roi_from_mask  # noqa: E402
+from benchmark.ground.splits import make_splits  # noqa: E402
+from benchmark.harness.commands.classify import run_classify  # noqa: E402
 
 
 def main(out: Path) -> None:

@@ -17,9 +17,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmark.data import make_phantom  # noqa: E402
-from benchmark.metrics import dice_score  # noqa: E402
-from benchmark.splits import make_splits  # noqa: E402
+from benchmark.ground.data import make_phantom  # noqa: E402
+from benchmark.ground.metrics import dice_score  # noqa: E402
+from benchmark.ground.splits import make_splits  # noqa: E402
 from deep.training import DeepSegmenter  # noqa: E402
 
 

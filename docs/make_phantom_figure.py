@@ -19,8 +19,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from baselines.preprocessing import course_preprocess  # noqa: E402
-from benchmark.data import make_phantom  # noqa: E402
-from benchmark.data.imageio import read_image  # noqa: E402
+from benchmark.ground.data import make_phantom  # noqa: E402
+from benchmark.ground.data.imageio import read_image  # noqa: E402
 
 
 def spectrum_beta(image: np.ndarray, low: float = 0.04, high: float = 0.25) -> float:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from benchmark.ground.store import REPORT_HTML
+
 
 def render_report(run_dir: str | os.PathLike) -> Path:
     """Write ``RUN_DIR/report.html`` from the run's files; return its path.
 
     Raises
     ------
-    benchmark.errors.InputError
+    benchmark.ground.errors.InputError
         If ``run_dir`` is not a complete run folder.
     """
     from reports.render import render, write_html
@@ -26,7 +28,7 @@ def render_report(run_dir: str | os.PathLike) -> Path:
 
     run = load_run(run_dir)
     html = render("report.html.j2", build_report(run))
-    return write_html(Path(run_dir) / "report.html", html)
+    return write_html(Path(run_dir) / REPORT_HTML, html)
 
 
 def render_compare(run_dirs, out: str | os.PathLike) -> Path:

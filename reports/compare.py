@@ -13,7 +13,7 @@ import json
 
 import numpy as np
 
-from benchmark.errors import InputError
+from benchmark.ground.errors import InputError
 from reports.rundata import RunData
 from reports.stats import holm, wilcoxon_pair
 from reports.structure import fmt, fmt_p, method_speed

@@ -20,6 +20,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from reports.stats import mean_roc  # noqa: E402
+
 DPI = 80
 REFERENCE_STYLE = {"colors": "#0072B2", "linewidths": 1.4, "linestyles": "solid"}
 PREDICTION_STYLE = {"colors": "#E69F00", "linewidths": 1.4, "linestyles": "dashed"}
@@ -33,12 +35,17 @@ class Figure:
     alt: str
 
 
-def _embed(fig, alt: str) -> Figure:
+def png_bytes(fig, dpi: int = DPI) -> bytes:
+    """The PNG file of a matplotlib figure (closed afterwards)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight",
                 metadata={"Software": None})
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def _embed(fig, alt: str) -> Figure:
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
     return Figure(src=f"data:image/png;base64,{data}", alt=alt)
 
 
@@ -121,6 +128,32 @@ def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
                        f"Dice (right) per epoch for folds {', '.join(map(str, histories))}.")
 
 
+def draw_roc(ax, curves, *, folds: bool = True, label: str | None = None,
+             linestyle: str = "-") -> None:
+    """ROC curves on ``ax``: each fold thin grey (``folds``), their mean and a +-1 SD band.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    curves : sequence of (fpr, tpr) pairs
+        One ROC curve per fold (``sklearn.metrics.roc_curve``).
+    folds : bool, default True
+        Draw every fold's curve too.
+    label : str, optional
+        Legend label of the mean curve.
+    linestyle : str, default "-"
+    """
+    if folds:
+        for fpr, tpr in curves:
+            ax.plot(fpr, tpr, color="0.6", linewidth=0.7)
+    if len(curves):
+        grid, mean, sd = mean_roc(curves)
+        ax.fill_between(grid, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1),
+                        color="0.8", alpha=0.6, linewidth=0)
+        ax.plot(grid, mean, color="black", linewidth=1.6, linestyle=linestyle, label=label)
+    ax.plot([0, 1], [0, 1], color="0.5", linestyle=":", linewidth=0.8)
+
+
 def roc_panels(scores: pd.DataFrame, classifier: str, sources: list[str]) -> Figure:
     """ROC curves per fold (thin), their mean (thick) and +-1 SD band, one panel per source."""
     from sklearn.metrics import roc_curve
@@ -129,24 +162,11 @@ def roc_panels(scores: pd.DataFrame, classifier: str, sources: list[str]) -> Fig
     n_rows = -(-len(sources) // n_cols)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols, 2.3 * n_rows),
                              squeeze=False, sharex=True, sharey=True)
-    grid = np.linspace(0, 1, 101)
     for ax, source in zip(axes.flat, sources, strict=False):
         part = scores[(scores["classifier"] == classifier) & (scores["mask_source"] == source)]
-        tprs = []
-        for _, fold in part.groupby("fold"):
-            if fold["label"].nunique() < 2:
-                continue
-            fpr, tpr, _ = roc_curve(fold["label"], fold["score"])
-            ax.plot(fpr, tpr, color="0.6", linewidth=0.7)
-            interpolated = np.interp(grid, fpr, tpr)
-            interpolated[0] = 0.0
-            tprs.append(interpolated)
-        if tprs:
-            mean, sd = np.mean(tprs, axis=0), np.std(tprs, axis=0)
-            ax.fill_between(grid, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1),
-                            color="0.8", alpha=0.6, linewidth=0)
-            ax.plot(grid, mean, color="black", linewidth=1.6)
-        ax.plot([0, 1], [0, 1], color="0.5", linestyle=":", linewidth=0.8)
+        curves = [roc_curve(fold["label"], fold["score"])[:2]
+                  for _, fold in part.groupby("fold") if fold["label"].nunique() == 2]
+        draw_roc(ax, curves)
         ax.set_title(source, fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(sources):]:
@@ -156,6 +176,29 @@ def roc_panels(scores: pd.DataFrame, classifier: str, sources: list[str]) -> Fig
     return _embed(fig, f"ROC curves of the {classifier} classifier for each mask source "
                        f"({', '.join(sources)}): each fold thin grey, their mean black, the "
                        "grey band +-1 standard deviation, the diagonal dotted.")
+
+
+def roc_comparison(curves: dict[str, list]) -> plt.Figure:
+    """Mean ROC of each classifier with a +-1 SD band over folds (``classify``'s roc.png).
+
+    Parameters
+    ----------
+    curves : dict of str to list of (fpr, tpr)
+        Classifier name -> one ROC curve per fold and repeat.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(5, 5))
+    for style, (name, own) in zip(["-", "--", ":"], curves.items(), strict=False):
+        draw_roc(ax, own, folds=False, label=name, linestyle=style)
+    ax.set_xlabel("1 - specificity")
+    ax.set_ylabel("sensitivity")
+    ax.set_title("ROC, mean and +-1 SD over folds")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
 
 
 def timings(table: pd.DataFrame) -> Figure:

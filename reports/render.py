@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from benchmark.data.imageio import atomic_write_bytes
+from benchmark.ground.store import atomic_write_bytes
 
 
 @functools.cache

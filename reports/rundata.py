@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark import store
-from benchmark.errors import InputError
+from benchmark.ground import store
+from benchmark.ground.errors import InputError
 
 
 @dataclass
@@ -47,17 +47,14 @@ class RunData:
     def cases(self) -> dict:
         """Case id -> (8-bit thumbnail, reference mask), from ``cases.npz``."""
         if self._cases is None:
-            with np.load(self.path / store.CASES_NPZ) as data:
-                ids = data["case_ids"].tolist()
-                self._cases = {c: (data[f"image_{i}"], data[f"mask_{i}"])
-                               for i, c in enumerate(ids)}
+            self._cases = store.read_cases(self.path / store.CASES_NPZ)
         return self._cases
 
     def prediction(self, method: str, fold: int, case: str) -> np.ndarray:
         """The predicted mask of one case, from its cell's ``predictions.npz`` (read once)."""
         if (method, fold) not in self._predictions:
             self._predictions[method, fold] = store.read_masks(
-                store.cell_dir(self.path, method, fold) / "predictions.npz")
+                store.cell_dir(self.path, method, fold) / store.PREDICTIONS_NPZ)
         return self._predictions[method, fold][case]
 
 
@@ -103,8 +100,8 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
         for fold in splits["folds"]:
             cell = store.cell_dir(path, method, fold["fold"])
             cells[method, fold["fold"]] = store.read_json(cell / store.DONE_JSON)
-            if (cell / "history.csv").is_file():
-                histories[method, fold["fold"]] = _read_csv(cell / "history.csv")
+            if (cell / store.HISTORY_CSV).is_file():
+                histories[method, fold["fold"]] = _read_csv(cell / store.HISTORY_CSV)
     return RunData(path=path, record=record, splits=splits, metrics=metrics,
                    classification=classification, scores=scores, cells=cells,
                    histories=histories)

@@ -14,9 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-#: Metrics of the leaderboard and whether higher is better.
-LEADERBOARD_METRICS = {"dice": True, "jaccard": True, "hd95": False, "assd": False}
+from benchmark.ground.metrics import METRICS
+
+#: Metrics of the leaderboard (their direction and label come from ``METRICS``).
+LEADERBOARD_METRICS = ("dice", "jaccard", "hd95", "assd")
 N_RESAMPLES = 2000
+#: The false-positive rates mean ROC curves are given on.
+ROC_GRID = np.linspace(0, 1, 101)
 
 
 def bootstrap_ci(values, *, seed: int = 0, confidence: float = 0.95) -> tuple[float, float]:
@@ -114,13 +118,38 @@ def wilcoxon_pair(a: pd.Series, b: pd.Series) -> dict:
             "statistic": statistic, "p_value": p_value}
 
 
-def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice",
-                 *, higher_is_better: bool = True) -> pd.DataFrame:
+def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean ROC curve of several folds, with its standard deviation.
+
+    Each curve is interpolated onto ``grid`` (its true-positive rate at 0 set to 0).
+
+    Parameters
+    ----------
+    curves : sequence of (fpr, tpr) pairs of ndarrays
+    grid : (G,) ndarray, default 101 points in [0, 1]
+
+    Returns
+    -------
+    fpr, mean_tpr, std_tpr : (G,) ndarray
+
+    Examples
+    --------
+    >>> _, tpr, sd = mean_roc([([0, 1], [0, 1]), ([0, 0, 1], [0, 1, 1])], grid=[0, 0.5, 1])
+    >>> tpr.tolist(), sd.tolist()
+    ([0.0, 0.75, 1.0], [0.0, 0.25, 0.0])
+    """
+    grid = np.asarray(grid, dtype=float)
+    tprs = np.array([np.interp(grid, fpr, tpr) for fpr, tpr in curves])
+    tprs[:, 0] = 0.0
+    return grid, tprs.mean(axis=0), tprs.std(axis=0)
+
+
+def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice") -> pd.DataFrame:
     """Wilcoxon signed-rank test of every method against the best one on ``metric``.
 
-    The best method has the best mean; each other method is paired with it case by case
-    (cases where either value is NaN are dropped). p-values are Holm-corrected over the
-    comparisons.
+    The best method has the best mean (in the metric's direction, from ``METRICS``); each
+    other method is paired with it case by case (cases where either value is NaN are
+    dropped). p-values are Holm-corrected over the comparisons.
 
     Returns
     -------
@@ -131,7 +160,7 @@ def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice"
     wide = metrics.pivot_table(index="case", columns="method", values=metric, aggfunc="first",
                                dropna=False)
     means = wide[methods].mean()
-    best = means.idxmax() if higher_is_better else means.idxmin()
+    best = means.idxmax() if METRICS[metric].higher_is_better else means.idxmin()
     rows = []
     for method in methods:
         if method == best:

@@ -11,11 +11,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from benchmark.ground.metrics import METRICS
 from reports import plots
 from reports.rundata import RunData
 from reports.stats import LEADERBOARD_METRICS, N_RESAMPLES, leaderboard, paired_tests
 
-METRIC_LABELS = {"dice": "Dice", "jaccard": "Jaccard", "hd95": "HD95 (px)", "assd": "ASSD (px)"}
 REFERENCE_NOTES = {
     "exact": "The reference masks are exact: the phantom draws each mass body before blur "
              "and noise, so scores measure agreement with the true lesion.",
@@ -139,11 +139,11 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
             }
         rows.append(cells)
     tests = []
-    for metric, higher in (("dice", True), ("hd95", False)):
-        table = paired_tests(run.metrics, run.methods, metric, higher_is_better=higher)
+    for metric in ("dice", "hd95"):
+        table = paired_tests(run.metrics, run.methods, metric)
         best = table["best"].iloc[0] if len(table) else (run.methods[0] if run.methods else "")
         tests.append({
-            "metric": METRIC_LABELS[metric], "best": best,
+            "metric": METRICS[metric].label, "best": best,
             "rows": [{"method": r.method, "n": r.n_pairs,
                       "difference": fmt(r.median_difference, 3 if metric == "dice" else 2),
                       "statistic": fmt(r.statistic, 1), "p": fmt_p(r.p_value),
@@ -152,11 +152,11 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
                      for r in table.itertuples()],
         })
     order = list(board.index)
-    figures = [plots.distributions(run.metrics, order, m, METRIC_LABELS[m])
+    figures = [plots.distributions(run.metrics, order, m, METRICS[m].label)
                for m in ("dice", "hd95")]
-    return {"metrics": [{"key": k, "label": METRIC_LABELS[k],
-                         "better": "higher" if better else "lower"}
-                        for k, better in LEADERBOARD_METRICS.items()],
+    return {"metrics": [{"key": k, "label": METRICS[k].label,
+                         "better": "higher" if METRICS[k].higher_is_better else "lower"}
+                        for k in LEADERBOARD_METRICS],
             "rows": rows, "tests": tests, "figures": figures, "order": order,
             "n_resamples": N_RESAMPLES}
 

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 
-from benchmark.data import make_phantom  # noqa: E402
+from benchmark.ground.data import make_phantom  # noqa: E402
 from deep.data import masks_to_model_grid, to_model_grid  # noqa: E402
 from deep.device import backend_name, describe_device, make_deterministic  # noqa: E402
 from deep.losses import BceDiceLoss, DiceScore  # noqa: E402

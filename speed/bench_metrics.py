@@ -21,8 +21,8 @@ import numpy as np  # noqa: E402
 from scipy import ndimage as ndi  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmark.data import make_phantom  # noqa: E402
-from benchmark.metrics import dice_score, jaccard_score, surface_distances  # noqa: E402
+from benchmark.ground.data import make_phantom  # noqa: E402
+from benchmark.ground.metrics import dice_score, jaccard_score, surface_distances  # noqa: E402
 
 REPEATS = 5
 

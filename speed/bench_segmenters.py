@@ -26,9 +26,9 @@ from skimage.segmentation import flood  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from baselines.region_growing import region_growing  # noqa: E402
 from baselines.registry import SEGMENTERS, make_segmenter  # noqa: E402
-from benchmark.data import make_phantom  # noqa: E402
-from benchmark.metrics import dice_score  # noqa: E402
-from benchmark.roi import roi_from_mask  # noqa: E402
+from benchmark.ground.data import make_phantom  # noqa: E402
+from benchmark.ground.metrics import dice_score  # noqa: E402
+from benchmark.ground.roi import roi_from_mask  # noqa: E402
 
 
 def best(func, repeats=7):

@@ -21,14 +21,14 @@ def rng():
 
 @pytest.fixture(scope="session")
 def small_phantom():
-    from benchmark.data import make_phantom
+    from benchmark.ground.data import make_phantom
 
     return make_phantom(24, seed=3, size=64)
 
 
 @pytest.fixture(scope="session")
 def phantom_folder(tmp_path_factory, small_phantom):
-    from benchmark.data import PhantomConfig, write_course_folder
+    from benchmark.ground.data import PhantomConfig, write_course_folder
 
     out = tmp_path_factory.mktemp("phantom")
     write_course_folder(small_phantom, out, PhantomConfig(24, 3, 64))

@@ -5,7 +5,7 @@ import pytest
 from scipy.signal import convolve2d
 
 from baselines.preprocessing import box_smooth, course_preprocess, imresize
-from benchmark.data.imageio import read_image
+from benchmark.ground.data.imageio import read_image
 
 
 def test_box_smooth_is_full_convolution_with_normalised_box(rng):

@@ -1,13 +1,14 @@
-"""The radial max-variance port: analytic disks, the course's seed rule, the real crops."""
+"""The radial max-variance port: analytic disks, one component, the real crops."""
 
 import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
 from baselines.preprocessing import course_preprocess
-from baselines.radial import RadialMaxVariance, course_seed, radial_maxvar_segment
-from benchmark.data.imageio import read_image
-from benchmark.metrics import dice_score
+from baselines.radial import RadialMaxVariance, radial_maxvar_segment
+from baselines.seeds import course_seed
+from benchmark.ground.data.imageio import read_image
+from benchmark.ground.metrics import dice_score
 from tests.conftest import disk
 
 
@@ -22,16 +23,8 @@ def test_recovers_a_bright_blurred_disk(radius, centre, rng):
     assert dice_score(truth, radial_maxvar_segment(image, roi)) >= 0.9
 
 
-def test_seed_is_brightest_pixel_unless_far_from_centre():
-    image = np.zeros((50, 50))
-    image[22, 27] = 1.0
-    assert course_seed(image, (10, 40, 10, 40)) == (22, 27)
-    image[11, 11] = 2.0  # brighter, but beyond 4/5 of the half-size from the centre
-    assert course_seed(image, (10, 40, 10, 40)) == (25, 25)
-
-
 def test_result_is_one_8_connected_component_holding_the_seed(small_phantom):
-    from benchmark.roi import roi_from_mask
+    from benchmark.ground.roi import roi_from_mask
 
     for case in small_phantom.cases[:6]:
         roi = roi_from_mask(case.mask)
@@ -56,4 +49,4 @@ def test_runs_on_the_real_crops(course_samples):
 def test_invalid_parameters_name_the_parameter(small_phantom):
     case = small_phantom[0]
     with pytest.raises(ValueError, match="'nhood_size'"):
-        RadialMaxVariance(nhood_size=4).predict([case.image], [(5, 40, 5, 40)])
+        RadialMaxVariance(nhood_size=4).predict([case.image], rois=[(5, 40, 5, 40)])

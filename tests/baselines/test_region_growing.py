@@ -72,13 +72,13 @@ def test_invalid_arguments_name_the_parameter(kwargs, name):
 
 
 def test_tuning_records_the_chosen_values(small_phantom):
-    from benchmark.roi import roi_from_mask
+    from benchmark.ground.roi import roi_from_mask
 
     cases = small_phantom.cases[:10]
     images = [c.image for c in cases]
     masks = [c.mask for c in cases]
     rois = [roi_from_mask(m) for m in masks]
-    model = RegionGrowing().fit(images, masks, rois)
+    model = RegionGrowing().fit(images, masks, rois=rois)
     assert set(model.tuned_params_) == {"tolerance", "smoothing"}
     assert len(model.tuning_results_) == 15
     best = max(r["mean_dice"] for r in model.tuning_results_)
@@ -90,7 +90,7 @@ def test_otsu_floor_is_the_component_under_the_seed():
     image[5:12, 5:12] = 1.0
     image[18:26, 18:26] = 1.0
     image[20:23, 20:23] = 0.0  # a hole, filled in the result
-    mask = OtsuThreshold().predict([image], [(16, 28, 16, 28)])[0]
+    mask = OtsuThreshold().predict([image], rois=[(16, 28, 16, 28)])[0]
     expected = np.zeros((30, 30), bool)
     expected[18:26, 18:26] = True
     np.testing.assert_array_equal(mask, expected)

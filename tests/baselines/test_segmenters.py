@@ -11,8 +11,8 @@ from sklearn.utils.estimator_checks import (
 )
 
 from baselines.registry import SEGMENTERS, make_segmenter
-from benchmark.metrics import dice_score
-from benchmark.roi import roi_from_mask
+from benchmark.ground.metrics import dice_score
+from benchmark.ground.roi import roi_from_mask
 
 # A floor the quick tuning on 12 small crops must clear (the phantom's Otsu scores ~0.2).
 FLOOR = {"otsu": 0.0}
@@ -41,13 +41,13 @@ def test_fit_then_predict_gives_bool_masks_on_each_grid(name, split):
     model = make_segmenter(name, **({"max_tuning_cases": 6} if name != "otsu" else {}))
     rois = (lambda cases: [roi_from_mask(c.mask) for c in cases]) if model.needs_roi else (
         lambda cases: None)
-    model.fit([c.image for c in train], [c.mask for c in train], rois(train))
+    model.fit([c.image for c in train], [c.mask for c in train], rois=rois(train))
     assert isinstance(model.best_params_, dict)
     assert set(model.tuned_params_) == set(model.tuning_grid)
     # one odd-sized image: every method must answer on that image's own grid
     images = [c.image for c in test] + [test[0].image[3:, :-5]]
     masks = [c.mask for c in test] + [test[0].mask[3:, :-5]]
-    predicted = model.predict(images, rois(test) + [roi_from_mask(masks[-1])]
+    predicted = model.predict(images, rois=rois(test) + [roi_from_mask(masks[-1])]
                               if model.needs_roi else None)
     assert len(predicted) == len(images)
     for image, mask in zip(images, predicted, strict=True):
@@ -64,7 +64,7 @@ def test_semi_automatic_methods_demand_rois(name, small_phantom):
 
 def test_roi_outside_the_image_is_rejected(small_phantom):
     with pytest.raises(ValueError, match="not inside"):
-        make_segmenter("radial_maxvar").predict([small_phantom[0].image], [(0, 80, 0, 10)])
+        make_segmenter("radial_maxvar").predict([small_phantom[0].image], rois=[(0, 80, 0, 10)])
 
 
 def test_learning_methods_refuse_to_predict_unfitted(small_phantom):

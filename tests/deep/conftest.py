@@ -7,7 +7,7 @@ keras = pytest.importorskip("keras")
 
 @pytest.fixture(scope="module")
 def tiny():
-    from benchmark.data import make_phantom
+    from benchmark.ground.data import make_phantom
 
     ds = make_phantom(10, seed=5, size=40)
     images = [c.image for c in ds]

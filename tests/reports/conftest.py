@@ -9,7 +9,7 @@ XSS = "<img src=x onerror=alert(1)>"
 def report_run(tmp_path_factory):
     """A quick run of two classical methods and the CAE, with its report."""
     pytest.importorskip("keras")
-    from benchmark.runner import run_benchmark
+    from benchmark.harness.runner import run_benchmark
 
     out = tmp_path_factory.mktemp("report") / "run"
     return run_benchmark(["otsu", "region_growing", "cae"], profile="quick", out=out,
@@ -19,8 +19,8 @@ def report_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def xss_manifest(tmp_path_factory):
     """A manifest dataset one of whose case ids is an HTML tag with a script handler."""
-    from benchmark.data import make_phantom
-    from benchmark.data.imageio import write_pgm
+    from benchmark.ground.data import make_phantom
+    from benchmark.ground.data.imageio import write_pgm
 
     folder = tmp_path_factory.mktemp("xss")
     rows = []
@@ -35,7 +35,7 @@ def xss_manifest(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def xss_run(tmp_path_factory, xss_manifest):
-    from benchmark.runner import run_benchmark
+    from benchmark.harness.runner import run_benchmark
 
     out = tmp_path_factory.mktemp("xssrun") / "run"
     return run_benchmark(["otsu"], data=str(xss_manifest), profile="quick", out=out,

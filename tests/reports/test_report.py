@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.errors import InputError
+from benchmark.ground.errors import InputError
 from reports import render_compare, render_report
 
 from .conftest import XSS

@@ -66,7 +66,7 @@ def test_paired_tests_against_the_best_match_scipy(rng):
     np.testing.assert_allclose(table.loc[["b", "c"], "p_value"], raw)
     np.testing.assert_allclose(table.loc[["b", "c"], "p_holm"], naive_holm(raw))
     assert table.loc["b", "p_holm"] < 1e-6  # a clear shift of 0.1 on 40 pairs
-    lower = paired_tests(metrics, ["a", "b", "c"], "hd95", higher_is_better=False)
+    lower = paired_tests(metrics, ["a", "b", "c"], "hd95")
     assert set(lower["best"]) == {"a"}
 
 

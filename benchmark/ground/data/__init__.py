@@ -1,0 +1,181 @@
+"""The data layer: case records, loaders (course folder, manifest CSV, phantom), summaries."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+from benchmark.ground.data.course import scan_course_folder
+from benchmark.ground.data.manifest import scan_manifest
+from benchmark.ground.data.phantom import (
+    DEFAULT_CASES,
+    DEFAULT_SEED,
+    DEFAULT_SIZE,
+    PHANTOM_FILE,
+    PHANTOM_VERSION,
+    PhantomConfig,
+    make_phantom,
+    read_phantom_record,
+    write_course_folder,
+)
+from benchmark.ground.data.records import REFERENCE_KINDS, Case, Dataset
+from benchmark.ground.errors import DatasetError
+from benchmark.ground.store import write_json
+
+#: Built-in datasets by name: a description and a zero-argument factory.
+DATASETS = {
+    "phantom": (
+        f"synthetic crops with exact masks (v{PHANTOM_VERSION}, {DEFAULT_CASES} cases, "
+        f"{DEFAULT_SIZE} px, seed {DEFAULT_SEED})",
+        make_phantom,
+    ),
+}
+
+
+def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str, str]]]:
+    """Load a dataset and report every problem found instead of stopping at the first.
+
+    Parameters
+    ----------
+    spec : str or path-like
+        A built-in name (``phantom``), a course-format folder or a manifest ``.csv``.
+
+    Returns
+    -------
+    dataset : Dataset or None
+        None when nothing could be loaded or the problems make the ids ambiguous.
+    problems : list of dict
+        ``{"file": ..., "problem": ...}`` each.
+    """
+    if isinstance(spec, str) and spec in DATASETS:
+        return DATASETS[spec][1](), []
+    path = Path(spec)
+    if path.is_dir():
+        cases, problems = scan_course_folder(path)
+        name, reference = path.name, "unknown"
+    elif path.suffix.lower() == ".csv" and path.is_file():
+        cases, problems = scan_manifest(path)
+        name, reference = path.stem, "unknown"
+    elif not path.exists():
+        names = ", ".join(DATASETS)
+        return None, [{"file": str(path), "problem": f"no such file or folder (built-in "
+                       f"datasets: {names}; or give a course folder or a manifest .csv)"}]
+    else:
+        return None, [{"file": str(path), "problem": "expected a course-format folder or a "
+                       "manifest .csv file"}]
+    if path.is_dir() and (path / PHANTOM_FILE).exists():
+        reference = "exact"
+    elif path.is_dir() and (path / REFERENCE_FILE).exists():
+        reference, problem = _read_reference(path / REFERENCE_FILE)
+        if problem:
+            problems.append(problem)
+    if not cases:
+        return None, problems
+    return Dataset(name=name, cases=tuple(cases), source=str(path), reference=reference), problems
+
+
+#: A folder's statement of how its reference masks were made (``segment`` writes one).
+REFERENCE_FILE = "reference.json"
+
+
+def write_reference_statement(folder: str | os.PathLike, reference: str, **details) -> Path:
+    """Record in ``folder`` how its reference masks were made (``reference.json``).
+
+    Parameters
+    ----------
+    folder : str or path-like
+    reference : {"exact", "manual", "semi-automatic", "unknown"}
+    **details
+        Further JSON-ready fields (the method that made the masks, say).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    if reference not in REFERENCE_KINDS:
+        raise ValueError(f"The 'reference' parameter of write_reference_statement must be one "
+                         f"of {', '.join(REFERENCE_KINDS)}. Got {reference!r} instead.")
+    path = Path(folder) / REFERENCE_FILE
+    write_json(path, {"reference": reference, **details})
+    return path
+
+
+def _read_reference(path: Path) -> tuple[str, dict | None]:
+    """The ``reference`` kind stated in a folder's ``reference.json``."""
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8"))["reference"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return "unknown", {"file": str(path), "problem": f"unreadable reference statement "
+                           f"({type(exc).__name__}: {exc}); expected {{\"reference\": one of "
+                           f"{', '.join(REFERENCE_KINDS)}}}"}
+    if kind not in REFERENCE_KINDS:
+        return "unknown", {"file": str(path), "problem": f"reference must be one of "
+                           f"{', '.join(REFERENCE_KINDS)}; got {kind!r}"}
+    return kind, None
+
+
+def load_dataset(spec: str | os.PathLike) -> Dataset:
+    """Load a dataset, failing on the first sign of trouble.
+
+    Parameters
+    ----------
+    spec : str or path-like
+        ``phantom``, a course-format folder or a manifest ``.csv``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DatasetError
+        If any file is missing, unreadable or inconsistent; lists every problem found.
+    """
+    dataset, problems = scan_dataset(spec)
+    if problems or dataset is None:
+        raise DatasetError(problems)
+    return dataset
+
+
+def summarize(dataset: Dataset | None, problems: list[dict[str, str]]) -> dict:
+    """The summary printed by ``python -m benchmark data``.
+
+    Returns
+    -------
+    dict
+        Exactly the keys ``n_cases, n_malignant, n_benign, n_unlabelled, n_patients,
+        image_sizes, problems``; ``image_sizes`` maps ``"HxW"`` to a count.
+    """
+    cases = list(dataset) if dataset is not None else []
+    labels = Counter(c.label for c in cases)
+    sizes = Counter(f"{c.shape[0]}x{c.shape[1]}" for c in cases)
+    return {
+        "n_cases": len(cases),
+        "n_malignant": labels.get(1, 0),
+        "n_benign": labels.get(0, 0),
+        "n_unlabelled": labels.get(None, 0),
+        "n_patients": len({c.patient for c in cases}),
+        "image_sizes": dict(sorted(sizes.items())),
+        "problems": list(problems),
+    }
+
+
+__all__ = [
+    "DATASETS",
+    "Case",
+    "Dataset",
+    "DatasetError",
+    "PHANTOM_FILE",
+    "PhantomConfig",
+    "REFERENCE_FILE",
+    "load_dataset",
+    "make_phantom",
+    "read_phantom_record",
+    "scan_dataset",
+    "summarize",
+    "write_course_folder",
+    "write_reference_statement",
+]

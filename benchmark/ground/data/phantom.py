@@ -1,0 +1,363 @@
+"""A synthetic mammogram-crop generator with exact masks: the built-in dataset.
+
+Each crop holds one mass on a structured background:
+
+- background: power-law noise with a 1/f^beta power spectrum, beta about 3 (Burgess et al.
+  2001; real mammograms measure 1.5-3.5), thin bright curvilinear fibres, and in some crops
+  a dark region beyond a skin line at one side;
+- benign masses: round or oval, barely perturbed, with a sharp margin (a quarter of them
+  lobulated);
+- malignant masses: irregular, ``r(theta) = R exp(sum_n a_n cos n theta + b_n sin n theta)``
+  with ``a_n, b_n ~ N(0, C n^-nu)`` (after de Sisternes et al., Med Phys 42 (2015) 3098),
+  an ill-defined blurred margin and spicules radiating beyond the body (not in the mask); a
+  fifth of them nearly circumscribed with few spicules, so the classes overlap;
+- a detector PSF (Gaussian blur) and quantum-like noise (variance proportional to signal);
+- patients with one or two views of the same lesion (rotated, rescaled, on another
+  background), about 40 % malignant.
+
+The mask is the exact mass body (pixel centres inside ``r(theta)``) before blur and noise.
+Images are normalised by their maximum and quantised to 8 bits, as the course's
+``<case>_resized.pgm`` files are, so a dataset generated in memory equals the same dataset
+written with :func:`write_course_folder` and read back.
+
+References
+----------
+.. [1] A. E. Burgess, F. L. Jacobson, P. F. Judy, "Human observer detection experiments with
+   mammograms and power-law noise", Med. Phys. 28 (2001) 419, doi:10.1118/1.1355308.
+.. [2] L. de Sisternes et al., "A computational model to generate simulated three-dimensional
+   breast masses", Med. Phys. 42 (2015) 1098, doi:10.1118/1.4905232.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from benchmark.ground.data.course import course_paths
+from benchmark.ground.data.imageio import write_pgm
+from benchmark.ground.data.records import Case, Dataset
+from benchmark.ground.store import read_json, write_json
+
+#: Bumped whenever the generator's output changes for a given seed.
+PHANTOM_VERSION = "1.0"
+#: The file beside a written phantom's images that records how it was made.
+PHANTOM_FILE = "phantom.json"
+DEFAULT_CASES = 180
+DEFAULT_SEED = 0
+DEFAULT_SIZE = 128
+MALIGNANT_FRACTION = 0.4
+TWO_VIEW_FRACTION = 0.5
+_N_HARMONICS = 24
+
+
+@dataclass(frozen=True)
+class LesionParams:
+    """The lesion of one patient, shared by its views (lengths in units of the crop size)."""
+
+    malignant: bool
+    radius: float
+    aspect: float
+    orientation: float
+    a: np.ndarray
+    b: np.ndarray
+    contrast: float
+    margin_blur: float
+    spicule_angles: np.ndarray
+    spicule_lengths: np.ndarray
+
+
+def _power_law_field(rng: np.random.Generator, size: int, beta: float) -> np.ndarray:
+    """Zero-mean, unit-variance Gaussian noise with power spectrum 1/f^beta."""
+    n = 2 * size  # generate on a larger grid and crop, so the field is not periodic
+    fy = np.fft.fftfreq(n)[:, None]
+    fx = np.fft.rfftfreq(n)[None, :]
+    f = np.hypot(fy, fx)
+    f[0, 0] = np.inf
+    amplitude = f ** (-beta / 2)
+    spectrum = (rng.standard_normal(amplitude.shape) + 1j * rng.standard_normal(amplitude.shape))
+    field = np.fft.irfft2(spectrum * amplitude, s=(n, n))[:size, :size]
+    field -= field.mean()
+    return field / field.std()
+
+
+def _splat_path(shape, points: np.ndarray, weights: np.ndarray, sigma: float) -> np.ndarray:
+    """Deposit weighted points bilinearly on a grid and blur them into a line of width sigma."""
+    out = np.zeros(shape)
+    r, c = points[:, 0], points[:, 1]
+    r0, c0 = np.floor(r).astype(int), np.floor(c).astype(int)
+    fr, fc = r - r0, c - c0
+    for dr, dc, w in ((0, 0, (1 - fr) * (1 - fc)), (1, 0, fr * (1 - fc)),
+                      (0, 1, (1 - fr) * fc), (1, 1, fr * fc)):
+        rr, cc = r0 + dr, c0 + dc
+        ok = (rr >= 0) & (rr < shape[0]) & (cc >= 0) & (cc < shape[1])
+        np.add.at(out, (rr[ok], cc[ok]), (w * weights)[ok])
+    # a line of unit linear density blurred by sigma has peak 1 / (sqrt(2 pi) sigma)
+    return ndi.gaussian_filter(out, sigma) * (np.sqrt(2 * np.pi) * sigma)
+
+
+def _fibres(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Thin bright curvilinear structures (ducts, vessels, ligaments), roughly aligned."""
+    layer = np.zeros((size, size))
+    main_direction = rng.uniform(0, np.pi)
+    for _ in range(rng.poisson(14)):
+        length = rng.uniform(0.3, 1.2) * size
+        steps = int(length / 0.5)
+        turn = np.cumsum(rng.normal(0, 0.04, steps))
+        angle = main_direction + rng.normal(0, 0.35) + turn
+        start = rng.uniform(-0.1, 1.1, 2) * size
+        path = start + np.cumsum(0.5 * np.stack([np.sin(angle), np.cos(angle)], 1), axis=0)
+        sigma = rng.uniform(0.5, 1.1) * size / 128
+        layer += rng.uniform(0.03, 0.10) * _splat_path(layer.shape, path,
+                                                       np.full(steps, 0.5), sigma)
+    return layer
+
+
+def _skin_region(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Weight in [0, 1]: 1 inside the breast, falling to 0 beyond a skin line at one side."""
+    rows, cols = np.mgrid[0:size, 0:size] / size
+    side = rng.integers(4)
+    coord = (cols, 1 - cols, rows, 1 - rows)[side]
+    other = (rows, rows, cols, cols)[side]
+    edge = rng.uniform(0.80, 0.95) + rng.uniform(-0.08, 0.08) * (other - 0.5) ** 2 * 4
+    return 1 / (1 + np.exp((coord - edge) * size / 0.8))
+
+
+def _lesion(rng: np.random.Generator, malignant: bool) -> LesionParams:
+    """Draw one lesion's shape, margin and contrast."""
+    n = np.arange(1, _N_HARMONICS + 1)
+    # The classes overlap, as in clinical data: some malignant masses look circumscribed
+    # (weakly perturbed, few spicules) and some benign ones are lobulated.
+    atypical = rng.random() < (0.2 if malignant else 0.25)
+    if malignant and not atypical:
+        c, nu = rng.uniform(0.05, 0.12), rng.uniform(1.8, 2.6)
+        aspect = rng.uniform(0.75, 1.0)
+        contrast, blur = rng.uniform(0.14, 0.32), rng.uniform(1.5, 3.0)
+        n_spicules = rng.integers(6, 17)
+    elif malignant:
+        c, nu = rng.uniform(0.005, 0.02), rng.uniform(2.4, 3.0)
+        aspect = rng.uniform(0.7, 1.0)
+        contrast, blur = rng.uniform(0.14, 0.32), rng.uniform(1.0, 2.0)
+        n_spicules = rng.integers(0, 5)
+    elif not atypical:
+        c, nu = rng.uniform(0.001, 0.004), rng.uniform(2.8, 3.5)
+        aspect = rng.uniform(0.6, 1.0)
+        contrast, blur = rng.uniform(0.16, 0.36), rng.uniform(0.4, 0.8)
+        n_spicules = 0
+    else:
+        c, nu = rng.uniform(0.01, 0.03), rng.uniform(2.2, 2.8)
+        aspect = rng.uniform(0.6, 1.0)
+        contrast, blur = rng.uniform(0.16, 0.36), rng.uniform(0.6, 1.2)
+        n_spicules = 0
+    std = np.sqrt(c * n ** (-nu))
+    std[0] = 0.0  # n = 1 only shifts the shape; the centre stays where it is drawn
+    return LesionParams(
+        malignant=malignant,
+        radius=rng.uniform(0.09, 0.19),
+        aspect=aspect,
+        orientation=rng.uniform(0, np.pi),
+        a=rng.normal(0, 1, n.size) * std,
+        b=rng.normal(0, 1, n.size) * std,
+        contrast=contrast,
+        margin_blur=blur,
+        spicule_angles=rng.uniform(0, 2 * np.pi, n_spicules),
+        spicule_lengths=rng.uniform(0.4, 1.2, n_spicules),
+    )
+
+
+def _boundary_radius(lesion: LesionParams, theta: np.ndarray, rotation: float,
+                     scale: float, size: int) -> np.ndarray:
+    """The lesion's radius r(theta) in pixels for a view rotated and scaled as given."""
+    t = theta - rotation
+    n = np.arange(1, _N_HARMONICS + 1)
+    phase = t[..., None] * n
+    log_r = (np.cos(phase) @ lesion.a) + (np.sin(phase) @ lesion.b)
+    # an ellipse of axes (1, aspect) at the lesion's orientation, then the perturbation
+    u = t - lesion.orientation
+    ellipse = lesion.aspect / np.sqrt((lesion.aspect * np.cos(u)) ** 2 + np.sin(u) ** 2)
+    return lesion.radius * size * scale * ellipse * np.exp(log_r)
+
+
+def _render_view(rng: np.random.Generator, lesion: LesionParams, size: int,
+                 difficulty: float, rotation: float, scale: float):
+    """Render one crop and its exact mask."""
+    shape = (size, size)
+    beta = rng.uniform(2.6, 3.3)
+    tissue = 0.42 + 0.11 * _power_law_field(rng, size, beta)
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float64)
+    tissue += rng.uniform(-0.08, 0.08) * ((rows - size / 2) / size)  # slow density gradient
+    tissue += _fibres(rng, size)
+
+    centre = size / 2 + rng.normal(0, 0.05 * size, 2)
+    dy, dx = rows - centre[0], cols - centre[1]
+    dist, theta = np.hypot(dy, dx), np.arctan2(dy, dx)
+    r_theta = _boundary_radius(lesion, theta, rotation, scale, size)
+    mask = dist < r_theta
+
+    rho = np.clip(dist / r_theta, 0, 1)
+    texture = 1 + 0.12 * _power_law_field(rng, size, 2.5)
+    body = np.where(mask, (0.55 + 0.45 * np.sqrt(1 - rho**2)) * texture, 0.0)
+    contrast = lesion.contrast * (1.5 - difficulty) * rng.uniform(0.9, 1.1)
+    mass = ndi.gaussian_filter(body, lesion.margin_blur * size / 128) * contrast
+
+    if lesion.spicule_angles.size:
+        spicules = np.zeros(shape)
+        for angle, length in zip(lesion.spicule_angles + rotation, lesion.spicule_lengths,
+                                 strict=True):
+            angle = angle + rng.normal(0, 0.08)
+            r0 = _boundary_radius(lesion, np.array([angle]), rotation, scale, size)[0]
+            t = np.linspace(0.7 * r0, r0 + length * lesion.radius * size * scale * 1.4, 60)
+            pts = np.stack([centre[0] + t * np.sin(angle), centre[1] + t * np.cos(angle)], 1)
+            taper = np.linspace(1.0, 0.1, t.size) * (t[1] - t[0])
+            spicules += _splat_path(shape, pts, taper, rng.uniform(0.5, 0.9) * size / 128)
+        mass += spicules * contrast * rng.uniform(0.5, 0.8)
+
+    image = tissue + mass
+    if rng.random() < 0.35:
+        skin = _skin_region(rng, size)
+        keep = ndi.binary_dilation(mask, iterations=max(2, size // 20))
+        if not np.any(keep & (skin < 0.5)):  # never cut the lesion with the skin line
+            image = image * skin + 0.02 * (1 - skin)
+    image = ndi.gaussian_filter(image, rng.uniform(0.6, 1.0) * size / 128)  # detector PSF
+    image = np.clip(image, 0.005, None)
+    noise_scale = rng.uniform(0.008, 0.02) * (0.5 + difficulty)
+    image = image + rng.standard_normal(shape) * noise_scale * np.sqrt(image)
+    image = np.clip(image, 0, None)
+    image = np.round(image / image.max() * 255).astype(np.uint8)
+    return image, mask
+
+
+def _case_id(patient: int, view: int, malignant: bool) -> str:
+    """Course-style id: four-digit patient, view number, class digit (1 malignant, 2 benign)."""
+    return f"{patient:04d}p1_{view}_{1 if malignant else 2}"
+
+
+@dataclass(frozen=True)
+class PhantomConfig:
+    """What determines a phantom dataset; stored beside the written files."""
+
+    n_cases: int = DEFAULT_CASES
+    seed: int = DEFAULT_SEED
+    size: int = DEFAULT_SIZE
+    difficulty: float = 0.5
+    version: str = PHANTOM_VERSION
+
+
+def make_phantom(n_cases: int = DEFAULT_CASES, *, seed: int = DEFAULT_SEED,
+                 size: int = DEFAULT_SIZE, difficulty: float = 0.5) -> Dataset:
+    """Generate the synthetic dataset in memory.
+
+    Parameters
+    ----------
+    n_cases : int, default 180
+        Number of crops (views); patients have one or two views each.
+    seed : int, default 0
+        Seed; the same seed gives the same pixels, masks, ids and labels.
+    size : int, default 128
+        Side of the square crops in pixels (lengths scale with it).
+    difficulty : float in [0, 1], default 0.5
+        Scales mass contrast down and noise up.
+
+    Returns
+    -------
+    Dataset
+        Named ``phantom``, reference masks ``exact``.
+
+    Examples
+    --------
+    >>> ds = make_phantom(4, seed=1, size=64)
+    >>> len(ds), ds[0].image.shape
+    (4, (64, 64))
+    """
+    for name, value, low in (("n_cases", n_cases, 1), ("size", size, 32)):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+            raise ValueError(f"The '{name}' parameter of make_phantom must be an int >= {low}. "
+                             f"Got {value!r} instead.")
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"The 'seed' parameter of make_phantom must be an int >= 0. "
+                         f"Got {seed!r} instead.")
+    if not 0 <= difficulty <= 1:
+        raise ValueError(f"The 'difficulty' parameter of make_phantom must be in [0, 1]. "
+                         f"Got {difficulty!r} instead.")
+    config = PhantomConfig(int(n_cases), int(seed), int(size), float(difficulty))
+    cases: list[Case] = []
+    patient = 0
+    while len(cases) < n_cases:
+        patient += 1
+        rng = np.random.default_rng([seed, patient])
+        malignant = bool(rng.random() < MALIGNANT_FRACTION)
+        n_views = min(2 if rng.random() < TWO_VIEW_FRACTION else 1, n_cases - len(cases))
+        lesion = _lesion(rng, malignant)
+        for view in range(1, n_views + 1):
+            view_rng = np.random.default_rng([seed, patient, view])
+            rotation = 0.0 if view == 1 else view_rng.uniform(-0.6, 0.6)
+            scale = 1.0 if view == 1 else view_rng.uniform(0.88, 1.12)
+            pixels, mask = _render_view(view_rng, lesion, size, difficulty, rotation, scale)
+            cases.append(Case(
+                id=_case_id(patient, view, malignant),
+                image=(pixels.astype(np.float64) / 255).astype(np.float32),
+                mask=mask,
+                label=int(malignant),
+                patient=f"{patient:04d}",
+                source=f"phantom:{PHANTOM_VERSION}",
+            ))
+    return Dataset(name="phantom", cases=tuple(cases),
+                   source=f"phantom v{PHANTOM_VERSION} " + json.dumps(asdict(config)),
+                   reference="exact")
+
+
+def write_course_folder(dataset: Dataset, out: str | os.PathLike,
+                        config: PhantomConfig | None = None) -> list[Path]:
+    """Write a dataset in the course format: ``<case>_resized.pgm``, ``<case>_mass_mask.pgm``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Images must hold 8-bit grey levels (k / 255), as phantom images do.
+    out : str or path-like
+        Folder; created if needed. Every file is written atomically.
+    config : PhantomConfig, optional
+        Written to ``phantom.json`` beside the images (version, seed, size, ...).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for case in dataset:
+        pixels = np.round(case.image.astype(np.float64) * 255).astype(np.uint8)
+        image_path, mask_path = course_paths(out, case.id)
+        for path, array in ((image_path, pixels), (mask_path, case.mask.astype(np.uint8) * 255)):
+            write_pgm(path, array)
+            written.append(path)
+    if config is not None:
+        meta = asdict(config) | {"generator": "massbench phantom",
+                                 "labels": "last digit of the id: 1 malignant, 2 benign",
+                                 "patient": "first four characters of the id"}
+        path = out / PHANTOM_FILE
+        write_json(path, meta, indent=2)
+        written.append(path)
+    return written
+
+
+def read_phantom_record(folder: str | os.PathLike) -> dict | None:
+    """The settings recorded in a folder's ``phantom.json``, or None if it has none.
+
+    An unreadable record counts as none: the folder is then not a phantom this package
+    wrote.
+    """
+    path = Path(folder) / PHANTOM_FILE
+    if not path.is_file():
+        return None
+    try:
+        record = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None

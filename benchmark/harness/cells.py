@@ -1,0 +1,157 @@
+"""One cell of a run: fit one method on one fold's training part, predict and score its test part.
+
+:func:`run_cell` is what every executor runs (in this process, in joblib workers, on Dask
+workers): it takes a plain, picklable :class:`CellTask` and writes the cell's folder. Every
+method, classical or deep, goes through the same estimator contract
+(:mod:`benchmark.ground.segmenter`), so a cell knows no family. The cell's ``done.json`` is
+written last, so a cell interrupted at any moment is simply redone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from benchmark.ground import store
+from benchmark.ground.data.records import Case
+from benchmark.ground.metrics import METRICS, score_masks
+from benchmark.ground.roi import roi_from_mask
+from benchmark.ground.store import jsonable
+from benchmark.harness.profiles import Profile
+
+#: Columns of ``metrics.csv``, in order.
+METRIC_COLUMNS = ["method", "family", "needs_roi", "fold", "case", "patient", "label",
+                  *METRICS, "tp", "fp", "fn", "tn", "empty_flag", "fit_s", "predict_s"]
+#: Columns that are measurements of time, not results; they differ between two runs.
+TIMING_COLUMNS = ["fit_s", "predict_s"]
+
+
+@dataclass(frozen=True)
+class CellTask:
+    """Everything a worker needs to run one cell (picklable, no open files)."""
+
+    run_dir: str
+    method: str
+    fold: int
+    profile: Profile
+    seed: int
+    train: tuple[Case, ...]
+    val: tuple[Case, ...]
+    test: tuple[Case, ...]
+    #: Threads a worker may use (None: leave the libraries' defaults).
+    threads: int | None = None
+
+
+def run_cell(task: CellTask) -> dict:
+    """Run one cell and write its folder; return its ``done.json`` record.
+
+    A complete cell (``done.json`` present) is not run again; its record is returned.
+    """
+    out = store.cell_dir(task.run_dir, task.method, task.fold)
+    done = out / store.DONE_JSON
+    if done.is_file():
+        return store.read_json(done)
+    out.mkdir(parents=True, exist_ok=True)
+    store.remove_temporary(out)  # left by an attempt that was killed mid-write
+    started = time.time()
+    if task.threads is not None:  # before a backend starts: they read the environment
+        limit_threads(task.threads)
+    from benchmark.harness.methods import make_method
+
+    model = make_method(task.method, task.profile, seed=task.seed + task.fold, workdir=out)
+    if task.threads is not None and "deep.device" in sys.modules:
+        from deep.device import limit_backend_threads  # a backend's own pool (torch)
+
+        limit_backend_threads(task.threads)
+    images, masks, rois = _arrays(task.train, model.needs_roi)
+    val = _arrays(task.val, model.needs_roi)
+    t0 = time.perf_counter()
+    model.fit(images, masks, rois=rois, val=val)
+    fit_s = time.perf_counter() - t0
+
+    test = list(task.test)
+    predicted, predict_s = predict_timed(model, test)
+    metrics = score_cell(task, model, test, predicted, fit_s, predict_s)
+    features = mass_features(test, predicted)
+
+    store.write_masks(out / store.PREDICTIONS_NPZ, [c.id for c in test], predicted)
+    record = {"method": task.method, "family": model.family, "needs_roi": bool(model.needs_roi),
+              "fold": task.fold, "seed": task.seed + task.fold, "n_fit": model.n_fit_,
+              "n_test": len(test), "fit_s": fit_s, "predict_s": float(np.sum(predict_s)),
+              "started": started, "finished": None, "pid": os.getpid(),
+              "model_file": model.save(out), "params": jsonable(model.get_params()),
+              **model.fit_record()}
+    store.write_csv(out / store.FEATURES_CSV, features)
+    store.write_csv(out / store.METRICS_CSV, metrics)
+    record["finished"] = time.time()
+    store.write_json(done, record)  # last: from here on the cell is complete
+    return record
+
+
+def _arrays(cases, needs_roi: bool):
+    """(images, masks, rois) of some cases; ROIs only for a semi-automatic method."""
+    images, masks = [c.image for c in cases], [c.mask for c in cases]
+    return images, masks, [roi_from_mask(m) for m in masks] if needs_roi else None
+
+
+def predict_timed(model, cases) -> tuple[list, list[float]]:
+    """Predict the masks of ``cases``; the seconds per case.
+
+    A model that predicts in batches is timed over one call and the time shared out over
+    the cases; the others segment, and are timed, one image at a time.
+    """
+    images, _, rois = _arrays(cases, model.needs_roi)
+    if model.batch_predict:
+        t0 = time.perf_counter()
+        predicted = model.predict(images, rois=rois)
+        return predicted, [(time.perf_counter() - t0) / max(1, len(cases))] * len(cases)
+    predicted, seconds = [], []
+    for i, image in enumerate(images):
+        t0 = time.perf_counter()
+        predicted.extend(model.predict([image], rois=None if rois is None else [rois[i]]))
+        seconds.append(time.perf_counter() - t0)
+    return predicted, seconds
+
+
+def score_cell(task: CellTask, model, test, predicted, fit_s: float,
+               predict_s: list[float]) -> pd.DataFrame:
+    """The cell's rows of ``metrics.csv``: every metric of every test case."""
+    rows = []
+    for case, mask, seconds in zip(test, predicted, predict_s, strict=True):
+        scores = score_masks(case.mask[None], mask[None])
+        rows.append({"method": task.method, "family": model.family,
+                     "needs_roi": bool(model.needs_roi), "fold": task.fold, "case": case.id,
+                     "patient": case.patient, "label": case.label,
+                     **{k: v[0].item() for k, v in scores.items()},
+                     "fit_s": fit_s, "predict_s": seconds})
+    metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    metrics["label"] = metrics["label"].astype("Int64")
+    return metrics
+
+
+def mass_features(cases, masks) -> pd.DataFrame:
+    """The mass features of each case's mask (a ``case`` column first)."""
+    from baselines.features import MassFeatures
+
+    features = MassFeatures().fit_transform([(c.image, m) for c, m in
+                                             zip(cases, masks, strict=True)])
+    table = pd.DataFrame(features, columns=MassFeatures().get_feature_names_out())
+    table.insert(0, "case", [c.id for c in cases])
+    return table
+
+
+def limit_threads(threads: int) -> None:
+    """Keep a worker to ``threads`` threads (no parallelism nested inside parallel workers)."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                 "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ[name] = str(threads)
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                          f"intra_op_parallelism_threads={threads}")
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)

@@ -1,0 +1,184 @@
+"""The command line: ``python -m benchmark COMMAND ...`` (see ``--help``).
+
+This module parses the command line and dispatches to the command functions of
+:mod:`benchmark.harness.commands` (imported only when their command runs, so ``--help`` and
+usage errors answer at once). It is also where library errors become command-line errors:
+an :class:`~benchmark.ground.errors.InputError` is printed as it is, a
+:class:`~benchmark.ground.errors.ParameterError` is reworded with the name of the option that
+fed the parameter. The commands and options are described in the README ("Commands").
+
+Exit codes: 0 success, 2 bad input or usage (one line on stderr naming the file or option),
+1 unexpected internal error, 130 interrupted (Ctrl-C; a run keeps its complete cells).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from benchmark import __version__
+from benchmark.ground.errors import InputError, ParameterError
+from benchmark.harness.profiles import PROFILES
+
+PROG = "python -m benchmark"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message):  # noqa: D102 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command (the README's "Commands" section)."""
+    parser = _Parser(prog=PROG, description="massbench: classical and deep mammographic mass "
+                     "segmentation, benchmarked on identical splits.")
+    parser.add_argument("--version", action="version", version=f"massbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run methods on every fold and write a run folder")
+    which = run.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every registered method")
+    which.add_argument("--methods", help="comma-separated method names")
+    run.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
+                     "'phantom' (default)")
+    run.add_argument("--profile", choices=tuple(PROFILES), default="standard",
+                     help="quick: small phantom, 2 folds, short training; standard (default): "
+                     "5 folds, training to early stopping")
+    run.add_argument("--folds", type=_positive_int, help="number of folds (default: the "
+                     "profile's, 2 or 5)")
+    run.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
+                     "(default 12345)")
+    run.add_argument("--out", help="run folder (default: a new folder under runs/); an "
+                     "existing run folder with the same settings is continued")
+    run.add_argument("--jobs", type=_positive_int, default=1, help="local worker processes "
+                     "(default 1)")
+    run.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. "
+                     "tcp://host:8786")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+
+    sub.add_parser("list", help="registered methods and datasets")
+
+    data = sub.add_parser("data", help="summarise a dataset: cases, labels, patients, sizes, "
+                          "problems")
+    data.add_argument("path", help="course-format folder, manifest CSV or 'phantom'")
+    data.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    phantom = sub.add_parser("make-phantom", help="write the synthetic dataset in the course "
+                             "format")
+    phantom.add_argument("out", help="folder to write (created if needed)")
+    phantom.add_argument("--cases", type=_positive_int, default=None, help="number of crops "
+                         "(default 180)")
+    phantom.add_argument("--seed", type=_non_negative_int, default=None, help="default 0")
+    phantom.add_argument("--size", type=_positive_int, default=None, help="crop side in "
+                         "pixels (default 128, at least 32)")
+
+    segment = sub.add_parser("segment", help="course preprocessing and ROI segmentation of "
+                             "raw crops (the batch run_segmentation.m)")
+    segment.add_argument("raw_dir", help="folder of raw crops (<case>.pgm, .png or .tif)")
+    segment.add_argument("--rois", required=True, help="CSV: case,row_min,row_max,col_min,"
+                         "col_max (0-based, inclusive, on the preprocessed grid)")
+    segment.add_argument("--out", required=True, help="folder for <case>_resized.pgm and "
+                         "<case>_mass_mask.pgm")
+    segment.add_argument("--method", default="radial", help="a semi-automatic, rule-based "
+                         "method (default: radial, the course's radial max-variance "
+                         "algorithm; `list` shows the others)")
+
+    classify = sub.add_parser("classify", help="SVM / random forest on a feature table, "
+                              "grouped cross-validation")
+    classify.add_argument("features", help="CSV: case, label (1/0), [patient], features")
+    classify.add_argument("--out", help="folder for classification.csv and roc.png "
+                          "(default: beside the CSV)")
+    classify.add_argument("--repeats", type=_positive_int, default=5,
+                          help="repetitions of the 5-fold cross-validation (default 5)")
+
+    report = sub.add_parser("report", help="write RUN_DIR/report.html from a run folder")
+    report.add_argument("run_dir")
+
+    compare = sub.add_parser("compare", help="compare runs made on the same splits (e.g. one "
+                             "per Keras backend)")
+    compare.add_argument("run_dirs", nargs="+", help="two or more run folders")
+    compare.add_argument("--out", default="compare.html", help="HTML file to write (default: "
+                         "compare.html)")
+    return parser
+
+
+#: Command name -> "module:function" of :mod:`benchmark.harness.commands`.
+COMMANDS = {
+    "run": "run:cmd_run",
+    "list": "listing:cmd_list",
+    "data": "datasets:cmd_data",
+    "make-phantom": "datasets:cmd_make_phantom",
+    "segment": "segment:cmd_segment",
+    "classify": "classify:cmd_classify",
+    "report": "reports:cmd_report",
+    "compare": "reports:cmd_compare",
+}
+
+#: Library parameter -> the command-line option that feeds it.
+OPTIONS = {"n_folds": "--folds", "methods": "--methods", "profile": "--profile",
+           "method": "--method"}
+
+
+def option_message(error: ParameterError) -> str | None:
+    """A library parameter error in the command line's words, or None if no option feeds it.
+
+    Examples
+    --------
+    >>> option_message(ParameterError("n_folds", "make_splits", "an int >= 2", 1))
+    '--folds must be an int >= 2; got 1'
+    """
+    option = OPTIONS.get(error.parameter)
+    if option is None:
+        return None
+    return f"{option} must be {error.expected}; got {error.got!r}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
+    args.argv = argv
+    if args.command is None:
+        parser.print_help()
+        return 2
+    module, function = COMMANDS[args.command].split(":")
+    try:
+        command = getattr(importlib.import_module(f"benchmark.harness.commands.{module}"),
+                          function)
+        return command(args)
+    except InputError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except ParameterError as exc:
+        message = option_message(exc)
+        if message is None:  # no option feeds it: a bug, not the user's input
+            raise
+        print(f"{PROG}: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

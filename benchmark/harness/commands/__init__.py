@@ -1,0 +1,5 @@
+"""The commands of ``python -m benchmark``, one function each (``cmd_<name>(args)``).
+
+:mod:`benchmark.harness.cli` parses the command line and calls them; each returns the exit
+code and raises :class:`~benchmark.ground.errors.InputError` for bad input.
+"""

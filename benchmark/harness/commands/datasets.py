@@ -1,0 +1,74 @@
+"""``data`` and ``make-phantom``: look at a dataset, write the synthetic one."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from benchmark.ground.data import (
+    PhantomConfig,
+    make_phantom,
+    read_phantom_record,
+    scan_dataset,
+    summarize,
+    write_course_folder,
+)
+from benchmark.ground.errors import InputError
+
+PROG = "python -m benchmark"
+
+
+def cmd_data(args) -> int:
+    """Summarise a dataset; exit 2 (first problem on stderr) when problems were found."""
+    dataset, problems = scan_dataset(args.path)
+    summary = summarize(dataset, problems)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        if dataset is not None:
+            print(f"dataset      {dataset.name} ({dataset.source.split(' {')[0]})")
+            print(f"fingerprint  {dataset.fingerprint}")
+        print(f"cases        {summary['n_cases']}  (malignant {summary['n_malignant']}, "
+              f"benign {summary['n_benign']}, unlabelled {summary['n_unlabelled']})")
+        print(f"patients     {summary['n_patients']}")
+        sizes = ", ".join(f"{k} x{v}" for k, v in summary["image_sizes"].items()) or "-"
+        print(f"image sizes  {sizes}")
+        print(f"problems     {len(problems)}")
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(f"{PROG}: {first['file']}: {first['problem']}{more}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_make_phantom(args) -> int:
+    """Write the phantom in the course format; never into a folder holding other data."""
+    defaults = PhantomConfig()
+    config = PhantomConfig(
+        n_cases=args.cases if args.cases is not None else defaults.n_cases,
+        seed=args.seed if args.seed is not None else defaults.seed,
+        size=args.size if args.size is not None else defaults.size,
+    )
+    if config.size < 32:
+        raise InputError(f"--size must be at least 32 pixels; got {config.size}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", out)
+    if out.is_dir() and any(out.iterdir()):
+        meta = read_phantom_record(out) or {}
+        same = bool(meta) and all(meta.get(k) == v for k, v in asdict(config).items())
+        if not same:  # never mix the cases of two phantoms (or a user's data) in one folder
+            raise InputError("folder is not empty and holds no phantom made with the same "
+                             "settings; choose a new or empty folder", out)
+    dataset = make_phantom(config.n_cases, seed=config.seed, size=config.size,
+                           difficulty=config.difficulty)
+    write_course_folder(dataset, out, config)
+    n_malignant = sum(c.label for c in dataset)
+    print(f"wrote {len(dataset)} cases ({n_malignant} malignant, "
+          f"{len({c.patient for c in dataset})} patients, {config.size} px, seed "
+          f"{config.seed}, phantom v{config.version}) to {out}")
+    print(f"fingerprint {dataset.fingerprint}")
+    return 0

@@ -1,0 +1,117 @@
+"""``python -m benchmark segment``: the batch, non-interactive ``run_segmentation.m``.
+
+Raw crops are preprocessed the course's way and segmented with the ROI of ``ROIS.csv``
+(columns ``case,row_min,row_max,col_min,col_max``, 0-based inclusive, on the preprocessed
+grid); each case gives the course-format pair ``<case>_resized.pgm`` (the smoothed,
+down-scaled image on its raw grey scale, ``uint8(im_resized)`` as the course writes it) and
+``<case>_mass_mask.pgm`` ({0, 255}). Every row is checked before anything is computed.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from baselines.matlab import matlab_round
+from baselines.preprocessing import course_preprocess
+from baselines.registry import ALIASES, make_segmenter, rule_based_semi_automatic
+from benchmark.ground.data import write_reference_statement
+from benchmark.ground.data.course import course_paths
+from benchmark.ground.data.imageio import IMAGE_SUFFIXES, read_image, write_pgm
+from benchmark.ground.errors import InputError, ParameterError
+from benchmark.ground.roi import check_roi
+
+ROI_COLUMNS = ("case", "row_min", "row_max", "col_min", "col_max")
+
+
+def read_rois(path: Path) -> list[tuple[int, str, tuple[int, int, int, int]]]:
+    """Rows of ``ROIS.csv`` as (line number, case, rectangle); malformed rows are errors."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read the ROI file ({exc.strerror or exc})", path) from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in ROI_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}; expected "
+                         f"{','.join(ROI_COLUMNS)}", path)
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            rect = tuple(int(row[c]) for c in ROI_COLUMNS[1:])
+        except (TypeError, ValueError):
+            raise InputError(f"row {line}: row_min, row_max, col_min, col_max must be "
+                             "integers", path) from None
+        rows.append((line, row["case"].strip(), rect))
+    if not rows:
+        raise InputError("no rows", path)
+    return rows
+
+
+def _find_raw(raw_dir: Path, case: str) -> Path | None:
+    for suffix in IMAGE_SUFFIXES:
+        candidate = raw_dir / f"{case}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[str]:
+    """Preprocess, segment and write every case of ``rois_csv``; return the case ids.
+
+    Raises
+    ------
+    InputError
+        Naming the ROI file and row for an unknown case or a rectangle outside the
+        preprocessed image, or naming the image for an unreadable one; nothing is written.
+    """
+    raw_dir, rois_csv, out_dir = Path(raw_dir), Path(rois_csv), Path(out_dir)
+    name = ALIASES.get(method, method)
+    accepted = rule_based_semi_automatic()
+    if name not in accepted:
+        names = [a for a, target in ALIASES.items() if target in accepted] + accepted
+        raise ParameterError("method", "run_segment", "a semi-automatic, rule-based method ("
+                             f"{', '.join(names)})", method)
+    segmenter = make_segmenter(name)
+    if not raw_dir.is_dir():
+        raise InputError("not a folder", raw_dir)
+    jobs = []
+    seen = set()
+    for line, case, rect in read_rois(rois_csv):
+        where = f"{rois_csv}:{line}"
+        if case in seen:
+            raise InputError(f"duplicate case {case!r}", where)
+        seen.add(case)
+        raw_path = _find_raw(raw_dir, case)
+        if raw_path is None:
+            raise InputError(f"unknown case {case!r}: no {case}.pgm/.png/.tif in {raw_dir}",
+                             where)
+        raw, _ = read_image(raw_path)
+        resized = course_preprocess(raw, normalise=False)
+        try:
+            check_roi(rect, resized.shape, where="ROI")
+        except ValueError as exc:
+            raise InputError(f"{exc} (the preprocessed {case})", where) from None
+        jobs.append((case, resized, rect))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for case, resized, rect in jobs:
+        peak = resized.max()
+        normalised = resized / peak if peak > 0 else resized
+        mask = segmenter.predict([normalised], rois=[rect])[0]
+        image_path, mask_path = course_paths(out_dir, case)
+        write_pgm(image_path, np.clip(matlab_round(resized), 0, 255).astype(np.uint8))
+        write_pgm(mask_path, mask.astype(np.uint8) * 255)
+    # the folder says how its masks were made, so reports on it can say what scores mean
+    write_reference_statement(out_dir, "semi-automatic", method=name,
+                              made_by="python -m benchmark segment")
+    return [case for case, _, _ in jobs]
+
+
+def cmd_segment(args) -> int:
+    """Make a course-format reference folder from raw crops and their ROIs."""
+    cases = run_segment(args.raw_dir, args.rois, args.out, method=args.method)
+    print(f"segmented {len(cases)} case(s) with {args.method}; wrote <case>_resized.pgm and "
+          f"<case>_mass_mask.pgm to {args.out}")
+    return 0

@@ -1,0 +1,146 @@
+"""The diagnosis stage: from masks to a benign / malignant decision, on the run's own folds.
+
+For every mask source (the reference masks, then every method's predicted masks) the mass
+features of :class:`baselines.features.MassFeatures` are classified by an RBF SVM (tuned by an
+inner grouped 3-fold search) and a random forest (200 trees, default settings unless the
+profile tunes it), fold by fold: trained on the fold's training part (train + validation),
+scored on its test part. A method's features come from its own out-of-fold masks: every case's
+mask was predicted by the model of the fold that held the case out, as a deployed pipeline
+would segment every case before classifying it. The segmentation models never see a label,
+so no label leaks; what the classifier sees is how each method's masks carry the shape and
+intensity signs of malignancy.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import FitFailedWarning
+
+from baselines.classifiers import evaluate_fold
+from baselines.features import MassFeatures
+from benchmark.ground import store
+
+#: The classifiers of the diagnosis stage.
+DIAGNOSIS_CLASSIFIERS = ("svm_rbf", "random_forest")
+CLASSIFICATION_COLUMNS = ["mask_source", "classifier", "fold", "n_train", "n_test", "roc_auc",
+                          "sensitivity", "specificity"]
+SCORE_COLUMNS = ["mask_source", "classifier", "fold", "case", "label", "score", "predicted"]
+
+
+def reference_features(dataset) -> pd.DataFrame:
+    """Mass features of every case's reference mask (a ``case`` column first)."""
+    features = MassFeatures().fit_transform([(c.image, c.mask) for c in dataset])
+    table = pd.DataFrame(features, columns=MassFeatures().get_feature_names_out())
+    table.insert(0, "case", dataset.ids)
+    return table
+
+
+def skip_reason(dataset) -> str | None:
+    """Why the stage cannot run on this dataset, or None when it can."""
+    labels = [c.label for c in dataset if c.label is not None]
+    if len(labels) < len(dataset):
+        return "some cases have no benign / malignant label"
+    if min(labels.count(0), labels.count(1)) < 4:
+        return "fewer than four cases of a class"
+    return None
+
+
+def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *, seed: int,
+                     tune_forest: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Classify every mask source on every fold.
+
+    Parameters
+    ----------
+    sources : dict of str to DataFrame
+        Mask source name -> feature table with a ``case`` column covering every case.
+    dataset : Dataset
+    splits : dict
+        The run's split (``splits.json``).
+    seed : int
+    tune_forest : bool, default False
+
+    Returns
+    -------
+    results : DataFrame
+        ``classification.csv``: one row per (mask source, classifier, fold).
+    scores : DataFrame
+        ``classification_scores.csv``: the score of every test case, for ROC curves.
+    """
+    label = {c.id: c.label for c in dataset}
+    patient = {c.id: c.patient for c in dataset}
+    rows, score_rows = [], []
+    for source, table in sources.items():
+        table = table.set_index("case")
+        for fold in splits["folds"]:
+            train_ids = fold["train"] + fold["val"]
+            test_ids = fold["test"]
+            x_train, x_test = table.loc[train_ids].to_numpy(float), table.loc[test_ids].to_numpy(
+                float)
+            y_train = np.array([label[i] for i in train_ids], dtype=int)
+            y_test = np.array([label[i] for i in test_ids], dtype=int)
+            groups = np.array([patient[i] for i in train_ids])
+            for name in DIAGNOSIS_CLASSIFIERS:
+                with warnings.catch_warnings():
+                    # on small data an inner fold can hold one class: its candidates score
+                    # NaN and the search picks among the others, as it should
+                    warnings.simplefilter("ignore", FitFailedWarning)
+                    warnings.filterwarnings("ignore", "One or more of the test scores",
+                                            UserWarning)
+                    row, scores, predicted = evaluate_fold(
+                        name, x_train, y_train, groups, x_test, y_test,
+                        seed=seed + fold["fold"], tune=tune_forest or name != "random_forest")
+                rows.append({"mask_source": source, "classifier": name, "fold": fold["fold"],
+                             "n_train": len(train_ids), "n_test": len(test_ids), **row})
+                score_rows.extend(
+                    {"mask_source": source, "classifier": name, "fold": fold["fold"],
+                     "case": case, "label": int(y), "score": float(s), "predicted": bool(p)}
+                    for case, y, s, p in zip(test_ids, y_test, scores, predicted, strict=True))
+    return (pd.DataFrame(rows, columns=CLASSIFICATION_COLUMNS),
+            pd.DataFrame(score_rows, columns=SCORE_COLUMNS))
+
+
+def empty_results() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables of a skipped stage: the right columns, no rows."""
+    return (pd.DataFrame(columns=CLASSIFICATION_COLUMNS),
+            pd.DataFrame(columns=SCORE_COLUMNS))
+
+
+def method_features(run_dir: str | os.PathLike, method: str, splits: dict) -> pd.DataFrame:
+    """A method's out-of-fold feature table: every fold's ``features.csv``, fold order."""
+    return pd.concat([pd.read_csv(store.cell_dir(run_dir, method, f["fold"]) /
+                                  store.FEATURES_CSV, dtype={"case": str})
+                      for f in splits["folds"]], ignore_index=True)
+
+
+def run_diagnosis(run_dir: str | os.PathLike, dataset, splits: dict, methods: list[str], *,
+                  seed: int, tune_forest: bool = False, progress=None) -> dict:
+    """The diagnosis stage of a run: classify every mask source, write both tables.
+
+    Writes ``classification.csv`` and ``classification_scores.csv`` into ``run_dir`` (with
+    no rows when the dataset cannot be classified).
+
+    Returns
+    -------
+    dict
+        ``{"skipped": reason or None, "classifiers": [...]}``, recorded in ``run.json``.
+    """
+    reason = skip_reason(dataset)
+    if reason is None:
+        if progress is not None:
+            progress.message("diagnosis: classifying the mass features of every mask source")
+        sources = {"reference": reference_features(dataset)}
+        sources |= {m: method_features(run_dir, m, splits) for m in methods}
+        results, scores = classify_sources(sources, dataset, splits, seed=seed,
+                                           tune_forest=tune_forest)
+    else:
+        if progress is not None:
+            progress.message(f"diagnosis skipped: {reason}")
+        results, scores = empty_results()
+    store.write_csv(os.path.join(run_dir, store.CLASSIFICATION_CSV), results)
+    store.write_csv(os.path.join(run_dir, store.SCORES_CSV), scores)
+    return {"skipped": reason,
+            "classifiers": sorted(set(results["classifier"])) if len(results) else []}

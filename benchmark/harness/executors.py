@@ -1,0 +1,66 @@
+"""Where the cells of a run execute: in this process, in joblib workers, or on Dask.
+
+Every executor runs the same :func:`benchmark.harness.cells.run_cell` on the same picklable
+tasks, so the results do not depend on the executor (tested).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+from benchmark.ground.errors import InputError
+from benchmark.harness.cells import CellTask, run_cell
+
+
+def describe(jobs: int, scheduler: str | None) -> str:
+    """The executor in words, as ``run.json`` records it."""
+    if scheduler:
+        return "dask " + scheduler
+    return f"joblib, {jobs} worker(s)" if jobs > 1 else "sequential"
+
+
+def execute(pending: list[CellTask], progress, *, jobs: int = 1,
+            scheduler: str | None = None) -> None:
+    """Run the pending cells sequentially, in joblib workers or on a Dask cluster."""
+    if scheduler:
+        _execute_dask(pending, progress, scheduler)
+    elif jobs > 1 and len(pending) > 1:
+        _execute_joblib(pending, progress, jobs)
+    else:
+        for task in pending:
+            progress.starting(task.method, task.fold)
+            done = run_cell(task)
+            progress.finished(task.method, task.fold, done["finished"] - done["started"])
+
+
+def _execute_joblib(pending, progress, jobs: int) -> None:
+    from joblib import Parallel, delayed, parallel_config
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    tasks = [replace(t, threads=threads) for t in pending]
+    with parallel_config(backend="loky", inner_max_num_threads=threads):
+        results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(run_cell)(t) for t in tasks)
+        for done in results:
+            progress.finished(done["method"], done["fold"], done["finished"] - done["started"])
+
+
+def _execute_dask(pending, progress, address: str) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError("--scheduler needs Dask distributed: pip install "
+                         "'massbench[dask]'") from None
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"--scheduler {address}: cannot connect ({exc})") from None
+    with client:
+        futures = [client.submit(run_cell, replace(t, threads=1), pure=False,
+                                 key=f"massbench-{t.method}-fold{t.fold}-{time.time_ns()}")
+                   for t in pending]
+        for future in as_completed(futures):
+            done = future.result()
+            progress.finished(done["method"], done["fold"], done["finished"] - done["started"])

@@ -1,0 +1,204 @@
+"""Every method the runner can run: the classical segmenters and the deep models, one namespace.
+
+The harness is the one place that knows every family. The classical registry
+(:data:`baselines.registry.SEGMENTERS`) comes first, then the deep models
+(:data:`deep.models.MODELS`); ``run --all`` runs them in this order, ``list`` prints them and
+``--methods`` is checked against them. Importing the deep registry imports Keras, so it
+happens only when a deep method is asked for or listed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+from dataclasses import dataclass, field
+
+from baselines.registry import ALIASES, SEGMENTERS
+from benchmark.ground.errors import InputError, ParameterError
+from benchmark.harness.profiles import Profile
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """What tables, ``list`` and the runner need to know about a method.
+
+    Parameters
+    ----------
+    name, family, description : str
+    needs_roi : bool
+        Semi-automatic (an ROI is given) or automatic.
+    parameters : dict
+        The estimator's parameters with their default values.
+    tuned : tuple of str
+        Parameters tuned on the training data (classical methods).
+    architecture : dict
+        The model builder's arguments with their defaults (deep models).
+    """
+
+    name: str
+    family: str
+    needs_roi: bool
+    description: str
+    parameters: dict = field(default_factory=dict)
+    tuned: tuple = ()
+    architecture: dict = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def _native_stderr_muted():
+    """Silence what native code writes to stderr (file descriptor 2) inside the block.
+
+    TensorFlow's C++ start-up writes log lines (oneDNN notes) straight to descriptor 2 while
+    it is imported, before its logging honours ``TF_CPP_MIN_LOG_LEVEL``; they would break
+    the one-line error messages and bury the progress lines. Python exceptions still show.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor 2 (an embedding host, say)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def deep_models() -> dict:
+    """The deep registry (:data:`deep.models.MODELS`), imported with Keras' start-up muted.
+
+    Raises
+    ------
+    InputError
+        When Keras or its backend cannot be imported (saying what to install).
+    """
+    try:
+        if "deep.training" not in sys.modules:
+            with _native_stderr_muted():
+                import deep.training  # noqa: F401
+        from deep.models import MODELS
+    except ImportError as exc:  # keras installed without a usable backend, say
+        raise InputError(f"the deep models cannot be loaded ({exc}); install a Keras backend "
+                         "(pip install 'massbench[tensorflow]') or leave the deep methods "
+                         "out") from None
+    return MODELS
+
+
+def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
+    """Name -> :class:`MethodInfo` of every registered method, classical first."""
+    methods = {}
+    for name, (factory, description) in SEGMENTERS.items():
+        estimator = factory()
+        methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
+                                   description, estimator.get_params(),
+                                   tuple(sorted(estimator.tuning_grid)))
+    if deep:
+        from deep.training import DeepSegmenter
+
+        training = {k: v for k, v in DeepSegmenter().get_params().items() if k != "model"}
+        for name, (builder, description) in deep_models().items():
+            estimator = DeepSegmenter(model=name)
+            architecture = {p.name: p.default for p in
+                            inspect.signature(builder).parameters.values()}
+            methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
+                                       description, training, (), architecture)
+    return methods
+
+
+def method_names(*, deep: bool = True) -> list[str]:
+    """Every registered method's name, in run order."""
+    return list(SEGMENTERS) + (list(deep_models()) if deep else [])
+
+
+def resolve_methods(names: list[str] | None) -> list[str]:
+    """The registered methods that ``names`` asks for, in registry order; all for None.
+
+    Parameters
+    ----------
+    names : list of str or None
+        Method names or aliases.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ParameterError
+        For no name, an unknown name (listing the valid ones) or a name given twice.
+
+    Examples
+    --------
+    >>> resolve_methods(["region_growing", "radial"])
+    ['region_growing', 'radial_maxvar']
+    """
+    if names is None:
+        return method_names()
+    names = [ALIASES.get(n, n) for n in names]
+    if not names:
+        raise ParameterError("methods", "resolve_methods", "at least one method name", names)
+    classical = list(SEGMENTERS)
+    known = method_names(deep=not all(n in classical for n in names))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError("methods", "resolve_methods", "registered method names ("
+                             f"{', '.join(method_names())})", unknown[0])
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ParameterError("methods", "resolve_methods", "names given once each",
+                             repeated[0])
+    order = {n: i for i, n in enumerate(known)}
+    return sorted(names, key=order.__getitem__)
+
+
+def _check_profile_keys(settings: dict, accepted, where: str, profile: Profile) -> None:
+    unknown = sorted(set(settings) - set(accepted))
+    if unknown:
+        raise ParameterError(where, f"profile {profile.name!r}",
+                             f"settings the methods accept ({', '.join(sorted(accepted))})",
+                             unknown[0])
+
+
+def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
+    """A new, unfitted estimator for ``name`` with the profile's settings.
+
+    Parameters
+    ----------
+    name : str
+        A classical segmenter or a deep model.
+    profile : Profile
+    seed : int
+        ``random_state`` of the classical methods that have one, ``seed`` of deep models.
+    workdir : path-like, optional
+        Where a deep model writes ``model.keras`` and ``history.csv``.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown method, or a profile setting that no method of the family accepts
+        (a misspelled key is an error, not silently dropped).
+    """
+    if name in SEGMENTERS:
+        accepted_by_any = set().union(*(f().get_params() for f, _ in SEGMENTERS.values()))
+        _check_profile_keys(profile.classical, accepted_by_any, "classical", profile)
+        factory = SEGMENTERS[name][0]
+        accepted = factory().get_params()
+        params = {k: v for k, v in profile.classical.items() if k in accepted}
+        if "random_state" in accepted:
+            params["random_state"] = seed
+        return factory(**params)
+    if name not in deep_models():
+        valid = ", ".join(method_names())
+        raise ParameterError("name", "make_method", f"a registered method ({valid})", name)
+    from deep.training import DeepSegmenter
+
+    accepted = inspect.signature(DeepSegmenter).parameters
+    settings = profile.deep | profile.deep_per_model.get(name, {})
+    _check_profile_keys(settings, accepted, "deep", profile)
+    return DeepSegmenter(model=name, seed=seed, workdir=None if workdir is None else str(workdir),
+                         **settings)

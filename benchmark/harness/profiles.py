@@ -1,0 +1,86 @@
+"""Run profiles: how much data, how many folds and how much training a run spends.
+
+``standard`` (the default) is the benchmark: the default phantom or the given data, five folds,
+classical methods tuned on their training part, deep models trained to early stopping; it is
+sized so that ``run --all`` takes under 20 minutes on a 2-core CPU (deep models at 64 px, at
+most 30 epochs, the 4-level U-Nets at half width).
+``quick`` checks the whole pipeline end to end in about a minute: a small phantom (or the
+given data), two folds, a short training at a small input size. Both are fixed here so that
+two runs of one profile are comparable and a run folder records which one made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from benchmark.ground.errors import ParameterError
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The settings one profile fixes.
+
+    Parameters
+    ----------
+    name : str
+    n_folds : int
+        Folds when ``--folds`` is not given.
+    phantom_cases, phantom_size : int
+        The phantom made when ``--data phantom``.
+    classical : dict
+        Parameters given to every classical segmenter that has them (e.g. how many training
+        cases its tuning looks at).
+    deep : dict
+        Parameters of :class:`deep.training.DeepSegmenter` (input size, epochs, patience, ...).
+    deep_per_model : dict
+        Model name -> extra ``DeepSegmenter`` parameters for that model only (e.g. the
+        ``model_kwargs`` of its builder).
+    tune_forest : bool
+        Whether the diagnosis stage tunes the random forest (the SVM is always tuned).
+    """
+
+    name: str
+    n_folds: int
+    phantom_cases: int
+    phantom_size: int
+    classical: dict = field(default_factory=dict)
+    deep: dict = field(default_factory=dict)
+    deep_per_model: dict = field(default_factory=dict)
+    tune_forest: bool = False
+
+    def as_dict(self) -> dict:
+        """The profile as plain JSON-ready data (recorded in ``run.json``)."""
+        return asdict(self)
+
+
+PROFILES = {
+    "quick": Profile(
+        name="quick", n_folds=2, phantom_cases=40, phantom_size=64,
+        classical={"max_tuning_cases": 8},
+        deep={"input_size": 32, "epochs": 3, "patience": 3, "min_epochs": 0,
+              "batch_size": 8, "run_eagerly": True},
+    ),
+    "standard": Profile(
+        name="standard", n_folds=5, phantom_cases=180, phantom_size=128,
+        classical={"max_tuning_cases": 15, "pixels_per_image": 200},
+        deep={"input_size": 64, "epochs": 30, "patience": 8, "min_epochs": 8,
+              "batch_size": 16},
+        # the 4-level U-Nets at half their default widths: at 64 px and 115 training crops
+        # they lose little, and train in a 20-minute budget on two CPU cores
+        deep_per_model={name: {"model_kwargs": {"widths": (8, 16, 32, 64), "bridge": 128}}
+                        for name in ("unet", "attention_unet")},
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``.
+
+    Raises
+    ------
+    ParameterError
+        For a name not in :data:`PROFILES`.
+    """
+    if name not in PROFILES:
+        raise ParameterError("profile", "get_profile", f"one of {', '.join(PROFILES)}", name)
+    return PROFILES[name]

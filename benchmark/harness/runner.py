@@ -1,0 +1,285 @@
+"""``python -m benchmark run``: every method on the same splits, resumable, local or on Dask.
+
+:func:`run_benchmark` goes through five stages, each a function of its own:
+
+1. :func:`load_stage`: load the data (a broken dataset stops here, before anything is written);
+2. :func:`split_stage`: make ``splits.json`` or reuse and check the one in the folder;
+3. :func:`cells_stage`: run the cells that are not complete (one method on one fold each; in
+   this process, in ``--jobs`` joblib workers or on a Dask scheduler, always through
+   :func:`benchmark.harness.cells.run_cell`);
+4. :func:`gather_stage`: gather ``metrics.csv`` from the cells in a fixed order;
+5. the diagnosis stage (:func:`benchmark.harness.diagnosis.run_diagnosis`).
+
+``run.json`` records the settings, the environment, every stage's time and the status. The
+report is not the runner's business: the ``run`` command asks :mod:`reports` for it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.ground import store
+from benchmark.ground.data import Dataset, load_dataset, make_phantom
+from benchmark.ground.errors import InputError
+from benchmark.ground.splits import (
+    DEFAULT_SEED,
+    check_n_folds,
+    check_splits,
+    make_splits,
+    read_splits,
+)
+from benchmark.harness import environment
+from benchmark.harness.cells import METRIC_COLUMNS, CellTask
+from benchmark.harness.diagnosis import run_diagnosis
+from benchmark.harness.executors import describe, execute
+from benchmark.harness.methods import all_methods, method_names
+from benchmark.harness.profiles import Profile, get_profile
+from benchmark.harness.progress import Progress
+
+#: Settings that must agree between a run folder and a command that continues it, and the
+#: option of ``run`` that sets each.
+SETTINGS = {"profile": "--profile", "folds": "--folds", "seed": "--seed",
+            "methods": "--all/--methods", "keras_backend": "KERAS_BACKEND",
+            "data_fingerprint": "--data"}
+
+
+def default_out(profile: str) -> Path:
+    """A new folder under ``runs/``, named by the time and the profile."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path("runs") / f"{stamp}-{profile}"
+    n = 1
+    while out.exists():
+        n += 1
+        out = Path("runs") / f"{stamp}-{profile}-{n}"
+    return out
+
+
+def load_stage(data: str, profile: Profile) -> Dataset:
+    """The dataset of a run: the profile's phantom for ``phantom``, else the given data."""
+    if data == "phantom":
+        return make_phantom(profile.phantom_cases, size=profile.phantom_size)
+    return load_dataset(data)
+
+
+def check_folder(out: Path, settings: dict) -> dict | None:
+    """The existing ``run.json`` of ``out`` if its settings agree; errors otherwise.
+
+    Raises
+    ------
+    InputError
+        For a file in the way, a folder that is not a run, or a run made with other settings
+        (naming the option that differs).
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder; choose another --out", out)
+    run_json = out / store.RUN_JSON
+    if not run_json.is_file():
+        if out.is_dir() and any(out.iterdir()):
+            raise InputError("folder is not empty and holds no run.json, so it is not a "
+                             "massbench run folder; choose a new or empty --out", out)
+        return None
+    try:
+        previous = store.read_json(run_json)
+        old = previous["settings"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"unreadable run record ({exc}); choose another --out",
+                         run_json) from None
+    for key, option in SETTINGS.items():
+        if old.get(key) != settings.get(key):
+            raise InputError(f"{option} differs from the run in this folder (it was "
+                             f"made with {old.get(key)!r}, this command gives "
+                             f"{settings.get(key)!r}); repeat its settings to resume it, or "
+                             "choose another --out", run_json)
+    return previous
+
+
+def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int) -> dict:
+    """The run's split: the folder's ``splits.json`` (checked against the data) or a new one.
+
+    A new split is made in memory only; :func:`run_benchmark` writes it once the folder
+    exists, so a split that cannot be made leaves nothing behind.
+    """
+    path = out / store.SPLITS_JSON
+    if not path.is_file():
+        return make_splits(dataset, n_folds=n_folds, seed=seed)
+    splits = read_splits(path)
+    try:
+        check_splits(splits, dataset)
+    except ValueError as exc:
+        raise InputError(f"does not fit the data ({exc}); choose another --out",
+                         path) from None
+    return splits
+
+
+def cells_stage(pending: list[CellTask], progress: Progress, *, jobs: int,
+                scheduler: str | None) -> None:
+    """Run the cells that are not complete; Ctrl-C leaves the complete ones in place."""
+    execute(pending, progress, jobs=jobs, scheduler=scheduler)
+
+
+def gather_stage(out: Path, tasks: list[CellTask]) -> pd.DataFrame:
+    """``metrics.csv`` from the cells, in task order (methods, then folds, then test cases)."""
+    frames = [pd.read_csv(store.cell_dir(out, t.method, t.fold) / store.METRICS_CSV,
+                          dtype={"case": str, "patient": str}) for t in tasks]
+    metrics = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=METRIC_COLUMNS)
+    metrics["label"] = metrics["label"].astype("Int64")
+    metrics = metrics[METRIC_COLUMNS]
+    store.write_csv(out / store.METRICS_CSV, metrics)
+    return metrics
+
+
+def _cell_summary(cell: dict) -> dict:
+    keep = ("fit_s", "predict_s", "n_fit", "n_test", "tuned_params", "backend", "device",
+            "epochs_run", "best_epoch", "threshold", "pid")
+    return {k: cell[k] for k in keep if k in cell}
+
+
+def _timed(stages: dict, name: str, function, *args, **kwargs):
+    t0 = time.perf_counter()
+    result = function(*args, **kwargs)
+    stages[f"{name}_s"] = time.perf_counter() - t0
+    return result
+
+
+def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "standard",
+                  folds: int | None = None, seed: int | None = None,
+                  out: str | os.PathLike | None = None, jobs: int = 1,
+                  scheduler: str | None = None, quiet: bool = False, command=None,
+                  stream=None) -> Path:
+    """Run ``methods`` on every fold and write (or complete) a run folder.
+
+    Parameters
+    ----------
+    methods : list of str
+        Method names (see :func:`benchmark.harness.methods.resolve_methods`).
+    data : str, default "phantom"
+        ``phantom``, a course-format folder or a manifest CSV.
+    profile : {"quick", "standard"}
+    folds : int, optional
+        Default: the profile's.
+    seed : int, optional
+        Seed of the split and of the methods (default 12345).
+    out : path-like, optional
+        The run folder (default: a new folder under ``runs/``). An existing run folder with
+        the same settings is continued: complete cells are kept, the rest are run.
+    jobs : int, default 1
+        Local worker processes (joblib).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (instead of local workers).
+    quiet : bool, default False
+    command : list of str, optional
+        The command line, recorded in ``run.json``.
+    stream : file-like, optional
+        Where progress goes (default stderr).
+
+    Returns
+    -------
+    Path
+        The run folder.
+    """
+    prof = get_profile(profile)
+    n_folds = folds if folds is not None else prof.n_folds
+    check_n_folds(n_folds)
+    seed = DEFAULT_SEED if seed is None else seed
+    stages = {}
+    dataset = _timed(stages, "load", load_stage, data, prof)
+    info = all_methods(deep=not set(methods) <= set(method_names(deep=False)))
+    backend = None
+    if any(info[m].family == "deep" for m in methods):
+        from deep.device import backend_name
+
+        backend = backend_name()
+    settings = {"data": str(data), "data_fingerprint": dataset.fingerprint, "profile": profile,
+                "folds": n_folds, "seed": seed, "methods": list(methods),
+                "keras_backend": backend}
+    out = Path(out) if out is not None else default_out(profile)
+    previous = check_folder(out, settings)
+    splits = _timed(stages, "splits", split_stage, out, dataset, n_folds=n_folds, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    store.remove_temporary(out)  # left by a run killed mid-write
+    if not (out / store.SPLITS_JSON).is_file():
+        store.write_json(out / store.SPLITS_JSON, splits)
+    if not (out / store.CASES_NPZ).is_file():
+        store.write_cases(out / store.CASES_NPZ, dataset)
+
+    record = {
+        "massbench_run": 1,
+        "command": command if command is not None else [],
+        "command_line": shlex.join(command) if command else None,
+        "settings": settings,
+        "profile_settings": prof.as_dict(),
+        "dataset": {"name": dataset.name, "source": dataset.source,
+                    "reference": dataset.reference, "n_cases": len(dataset),
+                    "n_patients": len({c.patient for c in dataset}),
+                    "fingerprint": dataset.fingerprint},
+        "methods": {m: {"family": info[m].family, "needs_roi": info[m].needs_roi,
+                        "description": info[m].description} for m in methods},
+        "versions": environment.versions(),
+        "machine": environment.machine(),
+        "keras_backend": backend,
+        "executor": describe(jobs, scheduler),
+        "status": "running",
+        "start_time": (previous or {}).get("start_time", environment.now()),
+        "attempts": (previous or {}).get("attempts", []) + [environment.now()],
+        "end_time": None,
+        "stages": {},
+    }
+    store.write_json(out / store.RUN_JSON, record)
+
+    tasks = [CellTask(run_dir=str(out), method=m, fold=f["fold"], profile=prof, seed=seed,
+                      train=tuple(dataset.subset(f["train"])),
+                      val=tuple(dataset.subset(f["val"])),
+                      test=tuple(dataset.subset(f["test"])))
+             for m in methods for f in splits["folds"]]
+    pending = [t for t in tasks if not store.is_done(out, t.method, t.fold)]
+    progress = Progress.choose(len(tasks), len(tasks) - len(pending), quiet=quiet,
+                               stream=stream)
+    progress.message(f"massbench run: {len(methods)} method(s) x {len(splits['folds'])} "
+                     f"fold(s) on {dataset.name} ({len(dataset)} cases), profile {profile}; "
+                     f"{len(tasks) - len(pending)} cell(s) already complete; writing to {out}")
+    try:
+        _timed(stages, "cells", cells_stage, pending, progress, jobs=jobs,
+               scheduler=scheduler)
+    except KeyboardInterrupt:
+        progress.close()
+        record["status"] = "interrupted"
+        store.write_json(out / store.RUN_JSON, record)
+        print(f"interrupted: complete cells are kept; rerun the same command with --out {out} "
+              "to continue", file=stream if stream is not None else sys.stderr)
+        raise
+    progress.close()
+
+    _timed(stages, "metrics", gather_stage, out, tasks)
+    record["diagnosis"] = _timed(stages, "diagnosis", run_diagnosis, out, dataset, splits,
+                                 methods, seed=seed, tune_forest=prof.tune_forest,
+                                 progress=progress)
+    cells = {(t.method, t.fold): store.read_json(store.cell_dir(out, t.method, t.fold) /
+                                                 store.DONE_JSON) for t in tasks}
+    record["cells"] = {f"{m}/fold_{f}": _cell_summary(c) for (m, f), c in cells.items()}
+    devices = sorted({c.get("device") for c in cells.values() if c.get("device")})
+    record["device"] = ", ".join(devices) if devices else "cpu"
+    record["method_time_s"] = {m: sum(c["fit_s"] + c["predict_s"] for (mm, _), c in
+                                      cells.items() if mm == m) for m in methods}
+    record["stages"] = stages
+    record["status"] = "complete"
+    record["end_time"] = environment.now()
+    store.write_json(out / store.RUN_JSON, record)
+    return out
+
+
+def record_report(out: str | os.PathLike, report: str | os.PathLike, seconds: float) -> None:
+    """Add the report's path and the time it took to a complete run's ``run.json``."""
+    path = Path(out) / store.RUN_JSON
+    record = store.read_json(path)
+    record["report"] = str(report)
+    record["stages"]["report_s"] = seconds
+    store.write_json(path, record)

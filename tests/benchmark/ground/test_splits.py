@@ -1,0 +1,83 @@
+"""Split invariants: every case tested once, patients never cross parts, stratification."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmark.ground.data import Case, Dataset
+from benchmark.ground.errors import InputError
+from benchmark.ground.splits import check_splits, make_splits, read_splits, write_splits
+
+
+def _dataset(n_patients, views, labels, seed=0):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for p in range(n_patients):
+        for v in range(views[p]):
+            cases.append(Case(f"{p:04d}_{v}", rng.random((4, 4)), np.eye(4, dtype=bool),
+                              labels[p], f"{p:04d}"))
+    return Dataset("toy", tuple(cases))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(10, 40), st.integers(2, 5), st.integers(0, 10**6), st.data())
+def test_split_invariants(n_patients, n_folds, seed, data):
+    views = data.draw(st.lists(st.integers(1, 3), min_size=n_patients, max_size=n_patients))
+    labels = data.draw(st.lists(st.sampled_from([0, 1, None]), min_size=n_patients,
+                                max_size=n_patients))
+    ds = _dataset(n_patients, views, labels)
+    splits = make_splits(ds, n_folds=n_folds, seed=seed)
+    check_splits(splits, ds)  # raises on any violated invariant
+    assert splits["n_folds"] == n_folds and len(splits["folds"]) == n_folds
+    tested = {}
+    for fold in splits["folds"]:
+        for part in ("train", "val", "test"):
+            assert fold[part] == sorted(fold[part])
+        for i in fold["test"]:
+            tested.setdefault(ds[i].patient, set()).add(fold["fold"])
+    assert all(len(f) == 1 for f in tested.values())  # no patient in two test folds
+
+
+def test_split_is_stratified_and_reproducible(small_phantom):
+    from benchmark.ground.data import make_phantom
+
+    ds = make_phantom(180, seed=0, size=32)
+    splits = make_splits(ds)
+    assert splits == make_splits(ds)
+    assert splits != make_splits(ds, seed=1)
+    overall = np.mean([c.label for c in ds])
+    for fold in splits["folds"]:
+        share = np.mean([ds[i].label for i in fold["test"]])
+        assert abs(share - overall) < 0.1
+        assert 0.1 < len(fold["val"]) / (len(fold["train"]) + len(fold["val"])) < 0.3
+
+
+def test_check_splits_catches_a_patient_crossing_parts(small_phantom):
+    splits = make_splits(small_phantom, n_folds=3)
+    fold = splits["folds"][0]
+    moved = fold["test"].pop()
+    fold["train"].append(moved)
+    with pytest.raises(ValueError):
+        check_splits(splits, small_phantom)
+
+
+def test_too_few_patients_is_an_input_error():
+    ds = _dataset(3, [1, 1, 1], [0, 1, 0])
+    with pytest.raises(InputError, match="5 folds need at least 5 patients"):
+        make_splits(ds)
+
+
+def test_splits_file_round_trip_and_bad_file(small_phantom, tmp_path):
+    splits = make_splits(small_phantom, n_folds=3)
+    write_splits(splits, tmp_path / "splits.json")
+    assert read_splits(tmp_path / "splits.json") == splits
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(InputError, match="bad.json"):
+        read_splits(tmp_path / "bad.json")
+
+
+def test_tiny_classes_fall_back_to_grouped_split():
+    # every class of a training part smaller than the inner folds: scikit-learn would refuse
+    ds = _dataset(10, [1] * 10, [0] * 9 + [1])
+    check_splits(make_splits(ds, n_folds=5), ds)

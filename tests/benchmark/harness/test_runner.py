@@ -1,0 +1,352 @@
+"""The runner: run folders, resumption after interruption, parallel executors, bad input."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.ground import store
+from benchmark.ground.errors import InputError, ParameterError
+from benchmark.harness.cells import METRIC_COLUMNS, TIMING_COLUMNS
+from benchmark.harness.commands.run import run_with_report
+from benchmark.harness.methods import resolve_methods
+from benchmark.harness.progress import Progress
+from benchmark.harness.runner import run_benchmark
+
+ROOT = Path(__file__).resolve().parents[3]
+FAST = ["otsu", "region_growing"]
+#: The runner's tests with classical methods do not touch Keras; they run once, in the
+#: TensorFlow environment of the tox matrix (the deep-cell test runs under every backend).
+backend_independent = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="backend-independent; runs in the tensorflow environment")
+
+
+def cli(*args, cwd=None, **kwargs):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "benchmark", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=600,
+                          **kwargs)
+
+
+def results(run_dir):
+    """metrics.csv without the timing columns (measurements that differ run to run)."""
+    return pd.read_csv(Path(run_dir) / "metrics.csv").drop(columns=TIMING_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "quick"
+    run_with_report(FAST, profile="quick", out=out, quiet=True, command=["test"])
+    return out
+
+
+@backend_independent
+def test_run_folder_holds_every_file_of_the_layout(quick_run):
+    for name in ("run.json", "splits.json", "metrics.csv", "classification.csv",
+                 "classification_scores.csv", "cases.npz", "report.html"):
+        assert (quick_run / name).is_file(), name
+    for method in FAST:
+        for fold in (0, 1):
+            cell = quick_run / "cells" / method / f"fold_{fold}"
+            for name in ("done.json", "predictions.npz", "model.joblib", "metrics.csv",
+                         "features.csv"):
+                assert (cell / name).is_file(), cell / name
+    assert not list(quick_run.rglob(".*tmp*")), "temporary files left behind"
+
+
+@backend_independent
+def test_metrics_csv_has_one_row_per_method_fold_and_case(quick_run):
+    metrics = pd.read_csv(quick_run / "metrics.csv", dtype={"case": str})
+    assert list(metrics.columns) == METRIC_COLUMNS
+    splits = json.loads((quick_run / "splits.json").read_text())
+    n_cases = sum(len(f["test"]) for f in splits["folds"])
+    assert len(metrics) == len(FAST) * n_cases
+    for _, rows in metrics.groupby("method"):
+        assert rows["case"].is_unique and len(rows) == n_cases
+        for fold in splits["folds"]:
+            assert sorted(rows.loc[rows["fold"] == fold["fold"], "case"]) == fold["test"]
+    assert metrics["needs_roi"].all()  # both methods are semi-automatic
+    assert metrics["dice"].between(0, 1).all()
+    assert (metrics[["tp", "fp", "fn", "tn"]].sum(axis=1) == 64 * 64).all()
+
+
+@backend_independent
+def test_predictions_score_to_the_recorded_metrics(quick_run):
+    from benchmark.ground.metrics import dice_score
+
+    metrics = pd.read_csv(quick_run / "metrics.csv", dtype={"case": str}).set_index(
+        ["method", "case"])
+    with np.load(quick_run / "cases.npz") as cases:
+        ids = cases["case_ids"].tolist()
+        reference = {c: cases[f"mask_{i}"] for i, c in enumerate(ids)}
+    masks = store.read_masks(quick_run / "cells" / "otsu" / "fold_1" / "predictions.npz")
+    for case, mask in masks.items():
+        assert dice_score(reference[case], mask) == pytest.approx(
+            metrics.loc[("otsu", case), "dice"])
+
+
+@backend_independent
+def test_run_json_records_settings_versions_and_stages(quick_run):
+    record = json.loads((quick_run / "run.json").read_text())
+    assert record["status"] == "complete"
+    assert record["settings"]["profile"] == "quick" and record["settings"]["folds"] == 2
+    assert record["settings"]["data_fingerprint"] == record["dataset"]["fingerprint"]
+    assert json.loads((quick_run / "splits.json").read_text())["fingerprint"] == \
+        record["dataset"]["fingerprint"]
+    assert {"numpy", "scikit-learn", "python"} <= set(record["versions"])
+    assert {"load_s", "splits_s", "cells_s", "metrics_s", "diagnosis_s"} <= set(
+        record["stages"])
+    assert record["start_time"] <= record["end_time"]
+    assert record["device"] == "cpu" and record["methods"]["otsu"]["needs_roi"]
+
+
+@backend_independent
+def test_classification_covers_reference_and_every_method(quick_run):
+    table = pd.read_csv(quick_run / "classification.csv")
+    assert list(table.columns[:3]) == ["mask_source", "classifier", "fold"]
+    assert {"roc_auc", "sensitivity", "specificity"} <= set(table.columns)
+    assert set(table["mask_source"]) == {"reference", *FAST}
+    assert set(table["classifier"]) == {"svm_rbf", "random_forest"}
+    assert len(table) == 3 * 2 * 2
+    assert table["roc_auc"].between(0, 1).all()
+    scores = pd.read_csv(quick_run / "classification_scores.csv")
+    assert len(scores) == 3 * 2 * 40  # every case scored once per source and classifier
+
+
+@backend_independent
+def test_the_same_command_twice_gives_identical_metrics(quick_run, tmp_path):
+    again = run_benchmark(FAST, profile="quick", out=tmp_path / "again", quiet=True)
+    pd.testing.assert_frame_equal(results(quick_run), results(again))
+    a = pd.read_csv(quick_run / "classification.csv")
+    b = pd.read_csv(again / "classification.csv")
+    pd.testing.assert_frame_equal(a, b)
+
+
+@backend_independent
+def test_rerun_skips_complete_cells_and_redoes_the_rest(quick_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(quick_run, out)
+    kept = out / "cells" / "otsu" / "fold_0" / "done.json"
+    kept_record = kept.read_text()
+    lost = out / "cells" / "region_growing" / "fold_1"
+    (lost / "done.json").unlink()  # as if killed before the cell finished
+    (lost / "metrics.csv").write_text("half a fil")
+    (out / "metrics.csv").unlink()
+    run_benchmark(FAST, profile="quick", out=out, quiet=True)
+    assert kept.read_text() == kept_record  # not run again
+    assert (lost / "done.json").is_file()
+    pd.testing.assert_frame_equal(results(quick_run), results(out))
+    assert len(json.loads((out / "run.json").read_text())["attempts"]) == 2
+
+
+@backend_independent
+@pytest.mark.parametrize("change, option", [
+    ({"profile": "standard"}, "--profile"),
+    ({"seed": 7}, "--seed"),
+    ({"folds": 3}, "--folds"),
+])
+def test_other_settings_in_an_existing_run_folder_are_refused(quick_run, change, option):
+    kwargs = {"profile": "quick", "quiet": True} | change
+    with pytest.raises(InputError, match=f"{option} differs"):
+        run_benchmark(FAST, out=quick_run, **kwargs)
+
+
+@backend_independent
+def test_other_methods_in_an_existing_run_folder_are_refused(quick_run):
+    with pytest.raises(InputError, match="--all/--methods differs"):
+        run_benchmark(["otsu"], profile="quick", out=quick_run, quiet=True)
+
+
+@backend_independent
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a massbench run folder"):
+        run_benchmark(FAST, profile="quick", out=tmp_path, quiet=True)
+
+
+@backend_independent
+def test_local_workers_give_the_sequential_results(quick_run, tmp_path):
+    out = run_benchmark(FAST, profile="quick", out=tmp_path / "jobs", jobs=2, quiet=True)
+    pd.testing.assert_frame_equal(results(quick_run), results(out))
+    pids = {json.loads(p.read_text())["pid"] for p in out.glob("cells/*/*/done.json")}
+    assert os.getpid() not in pids  # the cells ran in worker processes
+
+
+@backend_independent
+def test_dask_scheduler_gives_the_sequential_results(quick_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        out = run_benchmark(FAST, profile="quick", out=tmp_path / "dask",
+                            scheduler=cluster.scheduler_address, quiet=True)
+    pd.testing.assert_frame_equal(results(quick_run), results(out))
+    record = json.loads((out / "run.json").read_text())
+    assert record["executor"].startswith("dask tcp://")
+
+
+@backend_independent
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    with pytest.raises(InputError, match="--scheduler"):
+        run_benchmark(["otsu"], profile="quick", out=tmp_path / "x", quiet=True,
+                      scheduler="tcp://127.0.0.1:9")
+
+
+@backend_independent
+def test_ctrl_c_stops_cleanly_and_the_run_resumes(tmp_path, monkeypatch):
+    import benchmark.harness.executors as executors
+
+    real, calls = executors.run_cell, []
+
+    def interrupted_after_one(task):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(task)
+        return real(task)
+
+    monkeypatch.setattr(executors, "run_cell", interrupted_after_one)
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(["otsu"], profile="quick", out=out, quiet=True)
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert len(list(out.glob("cells/*/*/done.json"))) == 1
+    monkeypatch.setattr(executors, "run_cell", real)
+    run_benchmark(["otsu"], profile="quick", out=out, quiet=True)
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    assert len(pd.read_csv(out / "metrics.csv")) == 40
+
+
+@backend_independent
+def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_metrics(tmp_path):
+    args = ["run", "--methods", "radial_maxvar,otsu", "--profile", "quick"]
+    reference = cli(*args, "--out", tmp_path / "whole", "--quiet")
+    assert reference.returncode == 0, reference.stderr
+    out = tmp_path / "killed"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "benchmark", *args, "--out", str(out),
+                             "--quiet"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("cells/*/*/done.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # most likely inside the next cell now
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "metrics.csv").exists()  # the kill came before the end
+    resumed = cli(*args, "--out", out, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(out))
+
+
+@backend_independent
+def test_cli_run_prints_the_folder_and_logs_progress_lines(tmp_path):
+    out = cli("run", "--methods", "otsu", "--profile", "quick", "--out", tmp_path / "r")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"run folder: {tmp_path / 'r'}"
+    assert "[2/2] otsu fold 1: done" in out.stderr  # plain lines: stderr is not a terminal
+    quiet = cli("run", "--methods", "otsu", "--profile", "quick", "--out", tmp_path / "q",
+                "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+@backend_independent
+def test_cli_broken_dataset_fails_before_any_cell(tmp_path):
+    assert cli("make-phantom", tmp_path / "data", "--cases", 12, "--size", 32).returncode == 0
+    victim = sorted((tmp_path / "data").glob("*_mass_mask.pgm"))[3]
+    victim.write_bytes(b"P5\n32 32\n255\n" + bytes(5))
+    out = cli("run", "--methods", "otsu", "--data", tmp_path / "data", "--out",
+              tmp_path / "run")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and victim.name in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+@backend_independent
+def test_cli_unknown_method_lists_the_valid_names(tmp_path):
+    out = cli("run", "--methods", "otsu,snake", "--out", tmp_path / "run")
+    assert out.returncode == 2
+    assert "'snake'" in out.stderr and "radial_maxvar" in out.stderr and "unet" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+@backend_independent
+def test_cli_runs_a_course_folder(tmp_path, phantom_folder):
+    out = cli("run", "--methods", "region_growing", "--data", phantom_folder, "--profile",
+              "quick", "--out", tmp_path / "r", "--quiet")
+    assert out.returncode == 0, out.stderr
+    metrics = pd.read_csv(tmp_path / "r" / "metrics.csv")
+    assert len(metrics) == 24
+
+
+def test_resolve_methods_keeps_registry_order_and_aliases():
+    assert resolve_methods(["region_growing", "otsu"]) == ["otsu", "region_growing"]
+    assert resolve_methods(["radial"]) == ["radial_maxvar"]
+    with pytest.raises(ParameterError, match="given once each"):
+        resolve_methods(["otsu", "otsu"])
+
+
+class FakeTerminal:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_draws_a_bar_on_a_terminal():
+    stream = FakeTerminal()
+    progress = Progress.choose(4, 1, stream=stream)
+    assert progress.mode == "bar"
+    progress.starting("unet", 2)
+    progress.finished("unet", 2, 1.0)
+    progress.close()
+    assert "unet fold 2" in stream.text and "2/4 cells" in stream.text
+
+
+def test_a_deep_method_runs_in_a_cell_and_records_its_device(tmp_path):
+    pytest.importorskip("keras")
+    out = run_benchmark(["cae"], profile="quick", out=tmp_path / "deep", quiet=True)
+    record = json.loads((out / "run.json").read_text())
+    assert record["settings"]["keras_backend"] == os.environ.get("KERAS_BACKEND",
+                                                                 "tensorflow")
+    cell = json.loads((out / "cells" / "cae" / "fold_0" / "done.json").read_text())
+    assert cell["device"] and cell["backend"] == record["settings"]["keras_backend"]
+    assert (out / "cells" / "cae" / "fold_0" / "model.keras").is_file()
+    history = pd.read_csv(out / "cells" / "cae" / "fold_0" / "history.csv")
+    assert len(history) == cell["epochs_run"]
+    assert len(pd.read_csv(out / "metrics.csv")) == 40
+
+
+def test_profiles_reach_the_methods_they_name():
+    pytest.importorskip("keras")
+    from benchmark.harness.methods import make_method
+    from benchmark.harness.profiles import PROFILES
+
+    standard = PROFILES["standard"]
+    unet = make_method("unet", standard, seed=4)
+    assert unet.model_kwargs == {"widths": (8, 16, 32, 64), "bridge": 128}
+    assert (unet.input_size, unet.seed, unet.epochs) == (64, 4, 30)
+    assert make_method("cae", standard, seed=0).model_kwargs is None
+    grower = make_method("region_growing", standard, seed=3)
+    assert grower.max_tuning_cases == 15 and grower.random_state == 3
+    assert make_method("pixel_rf", standard, seed=0).pixels_per_image == 200
+    assert make_method("otsu", standard, seed=0).get_params() == {}
+    quick = make_method("unet", PROFILES["quick"], seed=0)
+    assert quick.run_eagerly and quick.input_size == 32 and quick.model_kwargs is None

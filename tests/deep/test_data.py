@@ -1,0 +1,160 @@
+"""Resizing to the model's grid and back, and the augmenting batch feeder."""
+
+import numpy as np
+import pytest
+
+from deep.data import AugmentedBatches, masks_to_model_grid, to_image_grid, to_model_grid
+
+N, SIZE, BATCH = 11, 8, 4
+
+
+@pytest.fixture
+def items():
+    """(N, SIZE, SIZE, 1) random images and masks with no symmetry to hide a flip."""
+    rng = np.random.default_rng(2)
+    x = rng.random((N, SIZE, SIZE, 1)).astype(np.float32)
+    y = (rng.random((N, SIZE, SIZE, 1)) < 0.4).astype(np.float32)
+    return x, y
+
+
+def all_batches(feeder):
+    batches = [feeder[i] for i in range(len(feeder))]
+    return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+
+
+def expected_item(feeder, x, y, k):
+    """Item ``k`` augmented by hand from the feeder's recorded parameters."""
+    p = {name: values[k] for name, values in feeder.params.items()}
+    image, mask = x[k, ..., 0], y[k, ..., 0]
+    if p["flip_v"]:
+        image, mask = np.flipud(image), np.flipud(mask)
+    if p["flip_h"]:
+        image, mask = np.fliplr(image), np.fliplr(mask)
+    image, mask = np.rot90(image, p["rot"]), np.rot90(mask, p["rot"])
+    return np.clip(image * p["scale"] + p["shift"], 0, 1), mask
+
+
+def test_batches_cover_the_items_in_ceil_n_over_batch_size_batches(items):
+    feeder = AugmentedBatches(*items, batch_size=BATCH, seed=0)
+    assert len(feeder) == 3
+    assert [len(feeder[i][0]) for i in range(3)] == [4, 4, 3]
+
+
+def test_augmentation_transforms_image_and_mask_alike(items):
+    x, y = items
+    feeder = AugmentedBatches(x, y, batch_size=BATCH, seed=4)
+    for epoch in range(2):
+        assert feeder.epoch == epoch
+        xa, ya = all_batches(feeder)
+        for j, k in enumerate(feeder.order):
+            image, mask = expected_item(feeder, x, y, k)
+            np.testing.assert_allclose(xa[j, ..., 0], image, atol=1e-6)
+            np.testing.assert_array_equal(ya[j, ..., 0], mask)
+        assert not np.array_equal(ya, y[feeder.order])  # some item was really moved
+        assert xa.dtype == x.dtype and ya.dtype == y.dtype
+        feeder.on_epoch_end()
+
+
+def test_augmented_mask_is_the_augmented_image_thresholded(items):
+    _, y = items
+    x = (0.25 + 0.5 * y).astype(np.float32)  # bright exactly where the mask is
+    feeder = AugmentedBatches(x, y, batch_size=BATCH, seed=9)
+    for _ in range(3):
+        # scale in [0.9, 1.1] and shift in [-0.05, 0.05] keep 0.25 below 0.33 and 0.75
+        # above 0.62, so 0.5 still separates them, however the item was flipped or turned
+        xa, ya = all_batches(feeder)
+        np.testing.assert_array_equal(ya, (xa > 0.5).astype(np.float32))
+        assert not np.array_equal(ya, y[feeder.order])
+        feeder.on_epoch_end()
+
+
+def test_the_same_seed_gives_the_same_batches(items):
+    a = AugmentedBatches(*items, batch_size=BATCH, seed=1)
+    b = AugmentedBatches(*items, batch_size=BATCH, seed=1)
+    for _ in range(2):
+        for i in range(len(a)):
+            np.testing.assert_array_equal(a[i][0], b[i][0])
+            np.testing.assert_array_equal(a[i][1], b[i][1])
+        a.on_epoch_end()
+        b.on_epoch_end()
+
+
+def test_a_new_epoch_or_another_seed_gives_another_order(items):
+    feeder = AugmentedBatches(*items, batch_size=BATCH, seed=1)
+    first, x_first = feeder.order.copy(), feeder[0][0]
+    feeder.on_epoch_end()
+    assert not np.array_equal(feeder.order, first)
+    assert not np.array_equal(feeder[0][0], x_first)
+    other = AugmentedBatches(*items, batch_size=BATCH, seed=2)
+    assert not np.array_equal(other.order, first)
+
+
+def test_without_augmentation_items_come_unchanged_in_the_shuffled_order(items):
+    x, y = items
+    feeder = AugmentedBatches(x, y, batch_size=BATCH, seed=3, augment=False)
+    xa, ya = all_batches(feeder)
+    assert not np.array_equal(feeder.order, np.arange(N))  # shuffled
+    np.testing.assert_array_equal(xa, x[feeder.order])
+    np.testing.assert_array_equal(ya, y[feeder.order])
+
+
+@pytest.mark.parametrize("augment", [True, False])
+def test_every_item_appears_exactly_once_per_epoch(items, augment):
+    x, _ = items
+    # item k's mask has k + 1 foreground pixels, a count no flip or rotation changes
+    y = np.zeros_like(x)
+    for k in range(N):
+        y[k].reshape(-1)[: k + 1] = 1
+    feeder = AugmentedBatches(x, y, batch_size=BATCH, seed=6, augment=augment)
+    for _ in range(2):
+        _, ya = all_batches(feeder)
+        counts = ya.sum(axis=(1, 2, 3)).astype(int)
+        assert sorted(counts) == list(range(1, N + 1))
+        np.testing.assert_array_equal(counts, feeder.order + 1)
+        feeder.on_epoch_end()
+
+
+def test_the_input_arrays_are_left_untouched(items):
+    x, y = items
+    x0, y0 = x.copy(), y.copy()
+    feeder = AugmentedBatches(x, y, batch_size=BATCH, seed=5)
+    all_batches(feeder)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
+
+
+def test_to_model_grid_gives_float32_on_the_square_grid():
+    rng = np.random.default_rng(0)
+    images = [rng.random((20, 30)), rng.random((16, 16)), rng.random((13, 41)).astype("f4")]
+    out = to_model_grid(images, 16)
+    assert out.shape == (3, 16, 16, 1) and out.dtype == np.float32
+    np.testing.assert_array_equal(out[1, ..., 0], images[1].astype(np.float32))
+    assert out.min() >= 0 and out.max() <= 1
+    flat = to_model_grid([np.full((25, 19), 0.3)], 16)
+    np.testing.assert_allclose(flat, 0.3, atol=1e-6)
+
+
+def test_masks_to_model_grid_gives_float32_masks_in_zero_one():
+    rng = np.random.default_rng(1)
+    masks = [rng.random((20, 30)) < 0.5, rng.random((16, 16)) < 0.5,
+             (rng.random((13, 41)) < 0.5).astype(np.uint8), np.ones((9, 23), bool)]
+    out = masks_to_model_grid(masks, 16)
+    assert out.shape == (4, 16, 16, 1) and out.dtype == np.float32
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(out[1, ..., 0], masks[1])
+    assert out[3].all()  # a full mask stays full
+    assert 0 < out[0].mean() < 1
+
+
+def test_to_image_grid_returns_the_input_when_the_shape_matches():
+    p = np.random.default_rng(2).random((16, 16)).astype(np.float32)
+    assert to_image_grid(p, (16, 16)) is p
+
+
+@pytest.mark.parametrize("shape", [(20, 30), (7, 16), (16, 9)])
+def test_to_image_grid_gives_the_image_shape(shape):
+    p = np.random.default_rng(3).random((16, 16)).astype(np.float32)
+    out = to_image_grid(p, shape)
+    assert out.shape == shape
+    assert p.min() - 1e-6 <= out.min() and out.max() <= p.max() + 1e-6  # bilinear
+    np.testing.assert_allclose(to_image_grid(np.full((16, 16), 0.7), shape), 0.7)
