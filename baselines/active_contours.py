@@ -100,9 +100,8 @@ class ChanVese(_ActiveContour):
         self.smoothing = smoothing
         self.lambda1 = lambda1
         self.lambda2 = lambda2
-        self.tune = tune
-        self.max_tuning_cases = max_tuning_cases
-        self.random_state = random_state
+        super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
+                         random_state=random_state)
 
     def _evolve(self, sub, init, params):
         return morphological_chan_vese(sub, num_iter=int(params["num_iter"]),
@@ -151,9 +150,8 @@ class GeodesicActiveContour(_ActiveContour):
         self.smoothing = smoothing
         self.sigma = sigma
         self.alpha = alpha
-        self.tune = tune
-        self.max_tuning_cases = max_tuning_cases
-        self.random_state = random_state
+        super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
+                         random_state=random_state)
 
     def _evolve(self, sub, init, params):
         gimage = inverse_gaussian_gradient(sub, alpha=params["alpha"], sigma=params["sigma"])

@@ -154,8 +154,14 @@ class TunedSegmenter(Segmenter):
     Subclasses have the parameters ``tune`` (False: no search), ``max_tuning_cases`` (the
     cases the candidates are scored on: a seeded random subset) and ``random_state``.
     Learning methods (``learns``) learn each candidate on three quarters of the data and
-    score it on the held-out quarter.
+    score it on the held-out quarter. Subclasses' ``__init__`` pass these three on to
+    ``TunedSegmenter.__init__``.
     """
+
+    def __init__(self, *, tune=True, max_tuning_cases=40, random_state=0):
+        self.tune = tune
+        self.max_tuning_cases = max_tuning_cases
+        self.random_state = random_state
 
     def _grid(self) -> dict:
         """The tuning grid, or an empty one when ``tune=False``."""

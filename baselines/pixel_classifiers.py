@@ -105,9 +105,8 @@ class PixelRandomForest(_PixelClassifier):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.pixels_per_image = pixels_per_image
-        self.tune = tune
-        self.max_tuning_cases = max_tuning_cases
-        self.random_state = random_state
+        super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
+                         random_state=random_state)
 
     def _make_model(self, params):
         return RandomForestClassifier(n_estimators=params["n_estimators"],
@@ -142,9 +141,8 @@ class PixelLinearSVM(_PixelClassifier):
                  random_state=0):
         self.C = C
         self.pixels_per_image = pixels_per_image
-        self.tune = tune
-        self.max_tuning_cases = max_tuning_cases
-        self.random_state = random_state
+        super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
+                         random_state=random_state)
 
     def _make_model(self, params):
         return make_pipeline(StandardScaler(), LinearSVC(C=params["C"], dual="auto",

@@ -187,9 +187,8 @@ class RadialMaxVariance(TunedSegmenter):
         self.n_lines = n_lines
         self.nhood_size = nhood_size
         self.refine = refine
-        self.tune = tune
-        self.max_tuning_cases = max_tuning_cases
-        self.random_state = random_state
+        super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
+                         random_state=random_state)
 
     def _check_params(self):
         if self.nhood_size % 2 == 0:

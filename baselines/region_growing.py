@@ -127,9 +127,8 @@ class RegionGrowing(TunedSegmenter):
         self.spread = spread
         self.connectivity = connectivity
         self.smoothing = smoothing
-        self.tune = tune
-        self.max_tuning_cases = max_tuning_cases
-        self.random_state = random_state
+        super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
+                         random_state=random_state)
 
     @property
     def needs_roi(self):

@@ -121,9 +121,9 @@ def seed_component(mask: np.ndarray, seed: tuple[int, int], *, connectivity: int
     --------
     >>> import numpy as np
     >>> mask = np.zeros((6, 6), bool); mask[:2, :2] = True; mask[3:, 3:] = True
-    >>> int(seed_component(mask, (4, 4)).sum()), int(seed_component(mask, (0, 5)).sum())
+    >>> int(seed_component(mask, (4, 4)).sum()), int(seed_component(mask, (0, 3)).sum())
     (9, 0)
-    >>> int(seed_component(mask, (0, 5), nearest=True).sum())
+    >>> int(seed_component(mask, (0, 3), nearest=True).sum())
     4
     """
     mask = np.asarray(mask, dtype=bool)

@@ -42,8 +42,8 @@ def main(out: Path) -> None:
             def rois(cases, model=model):
                 return [roi_from_mask(c.mask) for c in cases] if model.needs_roi else None
 
-            model.fit([c.image for c in train], [c.mask for c in train], rois(train))
-            for case, mask in zip(test, model.predict([c.image for c in test], rois(test)),
+            model.fit([c.image for c in train], [c.mask for c in train], rois=rois(train))
+            for case, mask in zip(test, model.predict([c.image for c in test], rois=rois(test)),
                                   strict=True):
                 scores = score_masks(case.mask[None], mask[None])
                 rows.append({"method": name, "fold": fold["fold"], "case": case.id,

@@ -35,10 +35,10 @@ def main(model: str, folds: list[int], out: Path) -> None:
         start = time.perf_counter()
         seg = DeepSegmenter(model=model, workdir=out / f"{model}_fold{k}").fit(
             [c.image for c in train], [c.mask for c in train],
-            [c.image for c in val], [c.mask for c in val])
+            val=([c.image for c in val], [c.mask for c in val]))
         predicted = seg.predict([c.image for c in test])
         dice = [float(dice_score(c.mask, p)) for c, p in zip(test, predicted, strict=True)]
-        rows.append(seg.fit_info() | {"fold": k, "mean_dice": float(np.mean(dice)),
+        rows.append(seg.fit_record() | {"fold": k, "mean_dice": float(np.mean(dice)),
                                       "n_test": len(test), "dice": dice,
                                       "total_s": time.perf_counter() - start})
         print(f"fold {k}: Dice {np.mean(dice):.3f}, {seg.epochs_run_} epochs (best "

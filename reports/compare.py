@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 
+from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports.rundata import RunData
 from reports.stats import holm, wilcoxon_pair
@@ -27,13 +28,13 @@ def check_same_splits(runs: list[RunData]) -> None:
             raise InputError(f"made on another dataset: fingerprint "
                              f"{run.splits.get('fingerprint')} differs from "
                              f"{first.splits.get('fingerprint')} of {first.path}; only runs "
-                             "on the same splits can be compared", run.path / "splits.json")
+                             "on the same splits can be compared", run.path / store.SPLITS_JSON)
         if json.dumps(run.splits["folds"]) != json.dumps(first.splits["folds"]):
             raise InputError(f"same dataset ({first.splits.get('fingerprint')}) but other "
                              f"folds than {first.path} (seed {run.splits.get('seed')} vs "
                              f"{first.splits.get('seed')}, {run.splits.get('n_folds')} vs "
                              f"{first.splits.get('n_folds')} folds); only runs on the same "
-                             "splits can be compared", run.path / "splits.json")
+                             "splits can be compared", run.path / store.SPLITS_JSON)
 
 
 def build_compare(runs: list[RunData]) -> dict:

@@ -92,7 +92,7 @@ def main():
         wrapped_timer = EpochTimer()
         wrapped = DeepSegmenter(model=name, input_size=128, epochs=EPOCHS, batch_size=BATCH,
                                 patience=EPOCHS, workdir=f"/tmp/massbench-speed-{name}")
-        wrapped.fit(images[:N_TRAIN], masks[:N_TRAIN], images[N_TRAIN:], masks[N_TRAIN:],
+        wrapped.fit(images[:N_TRAIN], masks[:N_TRAIN], val=(images[N_TRAIN:], masks[N_TRAIN:]),
                     callbacks=[wrapped_timer])
         wrapped_epoch = float(np.median(wrapped_timer.times[1:]))
         row = {

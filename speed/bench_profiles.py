@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmark.ground import store  # noqa: E402
 
 
 def measure(profile: str, out: Path) -> dict:
@@ -29,8 +32,8 @@ def measure(profile: str, out: Path) -> dict:
     subprocess.run([sys.executable, "-m", "benchmark", "run", "--all", "--profile", profile,
                     "--out", str(out), "--quiet"], check=True, env=env)
     wall = time.perf_counter() - start
-    record = json.loads((out / "run.json").read_text())
-    metrics_rows = (out / "metrics.csv").read_text().count("\n") - 1
+    record = store.read_json(out / store.RUN_JSON)
+    metrics_rows = (out / store.METRICS_CSV).read_text().count("\n") - 1
     return {"profile": profile, "wall_s": wall, "stages": record["stages"],
             "method_time_s": record["method_time_s"], "backend": record["keras_backend"],
             "device": record["device"], "machine": record["machine"],
@@ -40,7 +43,7 @@ def measure(profile: str, out: Path) -> dict:
 def _leaderboard(out: Path) -> dict:
     import pandas as pd
 
-    metrics = pd.read_csv(out / "metrics.csv")
+    metrics = pd.read_csv(out / store.METRICS_CSV)
     return metrics.groupby("method", sort=False)["dice"].mean().round(3).to_dict()
 
 

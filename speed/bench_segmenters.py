@@ -69,10 +69,10 @@ def segmenter_rows():
         rois = (lambda cases: [roi_from_mask(c.mask) for c in cases]) if model.needs_roi \
             else (lambda cases: None)
         start = time.perf_counter()
-        model.fit([c.image for c in train], [c.mask for c in train], rois(train))
+        model.fit([c.image for c in train], [c.mask for c in train], rois=rois(train))
         fit_s = time.perf_counter() - start
         start = time.perf_counter()
-        predicted = model.predict([c.image for c in test], rois(test))
+        predicted = model.predict([c.image for c in test], rois=rois(test))
         per_case = (time.perf_counter() - start) / len(test)
         dice = float(np.nanmean([dice_score(c.mask, p) for c, p in zip(test, predicted,
                                                                         strict=True)]))

@@ -37,7 +37,7 @@ def wrapped_epochs(name, images, masks) -> list[float]:
     timer = EpochTimer()
     DeepSegmenter(model=name, input_size=128, epochs=EPOCHS, batch_size=BATCH, patience=EPOCHS,
                   min_epochs=0, workdir=f"/tmp/massbench-overhead-{name}").fit(
-        images[:N_TRAIN], masks[:N_TRAIN], images[N_TRAIN:], masks[N_TRAIN:],
+        images[:N_TRAIN], masks[:N_TRAIN], val=(images[N_TRAIN:], masks[N_TRAIN:]),
         callbacks=[timer])
     return timer.times[1:]
 

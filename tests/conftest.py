@@ -14,6 +14,15 @@ def disk(shape, centre, radius):
     return (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius**2
 
 
+def separable_features(rng, n=60):
+    """(x, y, groups): four features, the first separating the classes; two cases a patient."""
+    y = np.tile([0, 1], n // 2)
+    x = rng.normal(0, 1, (n, 4))
+    x[:, 0] += 8 * y
+    groups = np.repeat(np.arange(n // 2), 2)
+    return x, y, groups
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20070101)

@@ -108,3 +108,21 @@ def test_saved_model_loads_under_another_backend(backend, tiny, tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_save_writes_the_trained_model_where_asked(tiny, tmp_path):
+    import keras
+
+    x, y, xv, yv, xt, _ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path / "train", **FAST).fit(
+        x, y, val=(xv, yv))
+    assert model.save(tmp_path / "train") == "model.keras"  # already there: not rewritten
+    (tmp_path / "kept").mkdir()
+    assert model.save(tmp_path / "kept") == "model.keras"
+    loaded = keras.models.load_model(tmp_path / "kept" / "model.keras", compile=False)
+    probe = np.stack([np.resize(xt[0], (32, 32))])[..., None].astype("float32")
+    np.testing.assert_allclose(loaded.predict(probe, verbose=0),
+                               model.model_.predict(probe, verbose=0), atol=1e-6)
+    assert not list((tmp_path / "kept").glob(".*.tmp*"))
+    record = model.fit_record()
+    assert record["epochs_run"] == 1 and record["best_epoch"] == 1

@@ -9,10 +9,10 @@ XSS = "<img src=x onerror=alert(1)>"
 def report_run(tmp_path_factory):
     """A quick run of two classical methods and the CAE, with its report."""
     pytest.importorskip("keras")
-    from benchmark.harness.runner import run_benchmark
+    from benchmark.harness.commands.run import run_with_report
 
     out = tmp_path_factory.mktemp("report") / "run"
-    return run_benchmark(["otsu", "region_growing", "cae"], profile="quick", out=out,
+    return run_with_report(["otsu", "region_growing", "cae"], profile="quick", out=out,
                          quiet=True, command=["python", "-m", "benchmark", "run"])
 
 
@@ -35,8 +35,8 @@ def xss_manifest(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def xss_run(tmp_path_factory, xss_manifest):
-    from benchmark.harness.runner import run_benchmark
+    from benchmark.harness.commands.run import run_with_report
 
     out = tmp_path_factory.mktemp("xssrun") / "run"
-    return run_benchmark(["otsu"], data=str(xss_manifest), profile="quick", out=out,
+    return run_with_report(["otsu"], data=str(xss_manifest), profile="quick", out=out,
                          quiet=True)

@@ -144,18 +144,13 @@ def scan_course_folder(folder: str | os.PathLike) -> tuple[list[Case], list[dict
                 "problem": f"duplicate case id {case_id!r} (also in {dupes[0].name})",
             })
             continue
-        if not found_masks:
+        if not found_masks or not found_images:
+            have, kind, tag = ((found_images[0], "image", MASK_TAG) if found_images
+                               else (found_masks[0], "mask", IMAGE_TAG))
+            other = "mask" if kind == "image" else "image"
             problems.append({
-                "file": str(found_images[0]),
-                "problem": f"image without its mask (expected {case_id}{MASK_TAG}"
-                           f"{found_images[0].suffix})",
-            })
-            continue
-        if not found_images:
-            problems.append({
-                "file": str(found_masks[0]),
-                "problem": f"mask without its image (expected {case_id}{IMAGE_TAG}"
-                           f"{found_masks[0].suffix})",
+                "file": str(have),
+                "problem": f"{kind} without its {other} (expected {case_id}{tag}{have.suffix})",
             })
             continue
         try:

@@ -1,23 +1,15 @@
 """The classify command: feature tables in, cross-validated ROC AUC and a ROC figure out."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from benchmark.ground.errors import InputError
 from benchmark.harness.commands.classify import read_feature_table, run_classify
-
-
-def _separable(rng, n=60):
-    y = np.tile([0, 1], n // 2)
-    x = rng.normal(0, 1, (n, 4))
-    x[:, 0] += 8 * y
-    groups = np.repeat(np.arange(n // 2), 2)  # two cases per patient
-    return x, y, groups
+from tests.conftest import separable_features
 
 
 def _table(tmp_path, rng, **overrides):
-    x, y, groups = _separable(rng, 40)
+    x, y, groups = separable_features(rng, 40)
     table = pd.DataFrame(x, columns=[f"f{i}" for i in range(4)])
     table.insert(0, "case", [f"c{i}" for i in range(40)])
     table["label"] = y

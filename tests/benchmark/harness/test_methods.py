@@ -1,0 +1,88 @@
+"""Both families in one namespace: one estimator contract, registries as the only source."""
+
+import dataclasses
+import inspect
+
+import pytest
+
+from baselines.registry import SEGMENTERS, make_segmenter, rule_based_semi_automatic
+from benchmark.ground.errors import ParameterError
+from benchmark.harness.methods import all_methods, make_method, method_names, resolve_methods
+from benchmark.harness.profiles import PROFILES, get_profile
+
+
+def _estimators():
+    yield from ((name, make_segmenter(name)) for name in SEGMENTERS)
+    try:
+        from deep.training import DeepSegmenter
+    except ImportError:  # keras without a backend: the classical family alone
+        return
+    yield "deep", DeepSegmenter()
+
+
+@pytest.mark.parametrize("name, estimator", list(_estimators()))
+def test_every_family_has_one_fit_and_predict_signature(name, estimator):
+    fit = inspect.signature(estimator.fit).parameters
+    predict = inspect.signature(estimator.predict).parameters
+    assert list(fit)[:2] == ["images", "masks"] and list(predict)[:1] == ["images"]
+    for keyword in ("rois", "val"):
+        assert fit[keyword].kind is inspect.Parameter.KEYWORD_ONLY, (name, keyword)
+    assert predict["rois"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert estimator.family in ("classical", "deep")
+    assert isinstance(estimator.batch_predict, bool)
+    assert callable(estimator.save) and callable(estimator.fit_record)
+
+
+@pytest.mark.parametrize("name", list(SEGMENTERS))
+def test_parameters_are_validated_at_fit_and_named(name, small_phantom):
+    cases = small_phantom.cases[:2]
+    images, masks = [c.image for c in cases], [c.mask for c in cases]
+    model = make_segmenter(name)
+    rois = [(0, 10, 0, 10)] * 2 if model.needs_roi else None
+    for parameter in model._parameter_constraints:
+        bad = make_segmenter(name).set_params(**{parameter: "not a value"})
+        with pytest.raises(ValueError, match=f"'{parameter}' parameter of"):
+            bad.fit(images, masks, rois=rois)
+
+
+def test_list_and_run_read_the_same_registries():
+    info = all_methods(deep=False)
+    assert list(info) == list(SEGMENTERS) == method_names(deep=False)
+    for name, method in info.items():
+        estimator = make_segmenter(name)
+        assert method.needs_roi == estimator.needs_roi
+        assert method.tuned == tuple(sorted(estimator.tuning_grid))
+    assert set(rule_based_semi_automatic()) == {n for n, m in info.items()
+                                                if m.needs_roi and not
+                                                make_segmenter(n).learns}
+
+
+def test_an_unknown_method_lists_the_registered_ones():
+    with pytest.raises(ParameterError, match="radial_maxvar") as info:
+        resolve_methods(["otsu", "snake"])
+    assert info.value.parameter == "methods" and info.value.got == "snake"
+
+
+def test_a_misspelled_profile_key_is_an_error_not_dropped():
+    profile = dataclasses.replace(PROFILES["quick"],
+                                  classical={"max_tuning_case": 8})  # one letter short
+    with pytest.raises(ParameterError, match="'max_tuning_case'"):
+        make_method("otsu", profile, seed=0)
+
+
+def test_a_misspelled_deep_profile_key_is_an_error():
+    pytest.importorskip("keras")
+    profile = dataclasses.replace(PROFILES["quick"], deep={"epoch": 3})
+    with pytest.raises(ParameterError, match="'epoch'"):
+        make_method("cae", profile, seed=0)
+
+
+def test_every_profile_setting_reaches_a_method():
+    for profile in PROFILES.values():
+        for name in SEGMENTERS:
+            make_method(name, profile, seed=0)  # raises on a key no method accepts
+
+
+def test_an_unknown_profile_lists_the_profiles():
+    with pytest.raises(ParameterError, match="quick, standard"):
+        get_profile("fast")
