@@ -68,6 +68,7 @@ def dataset_section(run: RunData) -> dict:
         examples = [(c, cases[c][0], cases[c][1], "unlabelled") for c in sorted(cases)[:6]]
     return {
         "name": info["name"], "source": info["source"], "fingerprint": info["fingerprint"],
+        "generator": info.get("generator", ""),
         "n_cases": info["n_cases"], "n_patients": info["n_patients"],
         "n_malignant": int((labels == 1).sum()), "n_benign": int((labels == 0).sum()),
         "n_unlabelled": int(labels.isna().sum()),

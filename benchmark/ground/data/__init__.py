@@ -65,15 +65,19 @@ def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str
     else:
         return None, [{"file": str(path), "problem": "expected a course-format folder or a "
                        "manifest .csv file"}]
+    generator = ""
     if path.is_dir() and (path / PHANTOM_FILE).exists():
         reference = "exact"
+        record = read_phantom_record(path) or {}
+        generator = f"massbench phantom {record.get('version', 'unknown')}"
     elif path.is_dir() and (path / REFERENCE_FILE).exists():
         reference, problem = _read_reference(path / REFERENCE_FILE)
         if problem:
             problems.append(problem)
     if not cases:
         return None, problems
-    return Dataset(name=name, cases=tuple(cases), source=str(path), reference=reference), problems
+    return Dataset(name=name, cases=tuple(cases), source=str(path), reference=reference,
+                   generator=generator), problems
 
 
 #: A folder's statement of how its reference masks were made (``segment`` writes one).

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage as ndi
+from scipy import special
 
 from benchmark.ground.data.course import course_paths
 from benchmark.ground.data.imageio import write_pgm
@@ -44,7 +45,9 @@ from benchmark.ground.data.records import Case, Dataset
 from benchmark.ground.store import read_json, write_json
 
 #: Bumped whenever the generator's output changes for a given seed.
-PHANTOM_VERSION = "1.0"
+PHANTOM_VERSION = "2.0"
+#: How a dataset names this generator (``Dataset.generator``, recorded by every run).
+GENERATOR = f"massbench phantom {PHANTOM_VERSION}"
 #: The file beside a written phantom's images that records how it was made.
 PHANTOM_FILE = "phantom.json"
 DEFAULT_CASES = 180
@@ -53,6 +56,14 @@ DEFAULT_SIZE = 128
 MALIGNANT_FRACTION = 0.4
 TWO_VIEW_FRACTION = 0.5
 _N_HARMONICS = 24
+#: Range of the background's power-law exponent, and of the detector PSF's sigma (px at 128).
+BACKGROUND_BETA = (1.9, 2.6)
+PSF_SIGMA = (0.5, 0.8)
+#: Distance between the classes' mean latent aggressiveness (in units of its spread).
+CLASS_SHIFT = 2.4
+#: How much of each property comes from the lesion's aggressiveness (0: none, 1: all).
+PROPERTY_WEIGHTS = {"irregularity": 0.5, "spicules": 0.5, "blur": 0.5, "elongation": 0.3,
+                    "size": 0.3, "density": 0.45}
 
 
 @dataclass(frozen=True)
@@ -127,45 +138,51 @@ def _skin_region(rng: np.random.Generator, size: int) -> np.ndarray:
     return 1 / (1 + np.exp((coord - edge) * size / 0.8))
 
 
+def _quantile(rng: np.random.Generator, aggressiveness: float, weight: float) -> float:
+    """A property's own draw in (0, 1): its share ``weight`` of the lesion's aggressiveness.
+
+    ``z = weight * aggressiveness + sqrt(1 - weight^2) * N(0, 1)``, standardised by its
+    marginal spread over both classes and mapped through the normal CDF, so that over the
+    whole phantom every property's quantile is about uniform and the classes overlap in it.
+    """
+    z = weight * aggressiveness + np.sqrt(1 - weight**2) * rng.standard_normal()
+    spread = np.sqrt(weight**2 * (1 + CLASS_SHIFT**2 / 4) + 1 - weight**2)
+    return float(special.ndtr(z / spread))
+
+
 def _lesion(rng: np.random.Generator, malignant: bool) -> LesionParams:
-    """Draw one lesion's shape, margin and contrast."""
+    """Draw one lesion's shape, margin, spicules, size and contrast.
+
+    Every class-dependent property comes from one latent *aggressiveness*, drawn from
+    ``N(+-CLASS_SHIFT / 2, 1)`` (malignant +, benign -), plus noise of its own
+    (:func:`_quantile`; the weights are in :data:`PROPERTY_WEIGHTS`): the classes overlap
+    in each property, as clinical masses do (some benign masses are irregular or
+    ill-defined, many malignant ones round and circumscribed), and properties go together
+    as they do in clinical masses (an irregular mass tends to be ill-defined too).
+    """
+    aggressiveness = rng.normal(CLASS_SHIFT / 2 * (1 if malignant else -1), 1.0)
+    q = {name: _quantile(rng, aggressiveness, weight)
+         for name, weight in PROPERTY_WEIGHTS.items()}
     n = np.arange(1, _N_HARMONICS + 1)
-    # The classes overlap, as in clinical data: some malignant masses look circumscribed
-    # (weakly perturbed, few spicules) and some benign ones are lobulated.
-    atypical = rng.random() < (0.2 if malignant else 0.25)
-    if malignant and not atypical:
-        c, nu = rng.uniform(0.05, 0.12), rng.uniform(1.8, 2.6)
-        aspect = rng.uniform(0.75, 1.0)
-        contrast, blur = rng.uniform(0.14, 0.32), rng.uniform(1.5, 3.0)
-        n_spicules = rng.integers(6, 17)
-    elif malignant:
-        c, nu = rng.uniform(0.005, 0.02), rng.uniform(2.4, 3.0)
-        aspect = rng.uniform(0.7, 1.0)
-        contrast, blur = rng.uniform(0.14, 0.32), rng.uniform(1.0, 2.0)
-        n_spicules = rng.integers(0, 5)
-    elif not atypical:
-        c, nu = rng.uniform(0.001, 0.004), rng.uniform(2.8, 3.5)
-        aspect = rng.uniform(0.6, 1.0)
-        contrast, blur = rng.uniform(0.16, 0.36), rng.uniform(0.4, 0.8)
-        n_spicules = 0
-    else:
-        c, nu = rng.uniform(0.01, 0.03), rng.uniform(2.2, 2.8)
-        aspect = rng.uniform(0.6, 1.0)
-        contrast, blur = rng.uniform(0.16, 0.36), rng.uniform(0.6, 1.2)
-        n_spicules = 0
+    # shape irregularity C, log-uniform over 0.001-0.1 in quantile, and its spectrum: the
+    # more irregular, the flatter (more small-scale lobulation)
+    c = 10 ** (-3 + 1.8 * q["irregularity"])
+    nu = 3.4 - 1.2 * q["irregularity"] + rng.normal(0, 0.15)
     std = np.sqrt(c * n ** (-nu))
     std[0] = 0.0  # n = 1 only shifts the shape; the centre stays where it is drawn
+    # spicules: none below a quantile of 0.55, then up to 14
+    n_spicules = int(np.floor(max(0.0, q["spicules"] - 0.55) / 0.45 * 15))
     return LesionParams(
         malignant=malignant,
-        radius=rng.uniform(0.09, 0.19),
-        aspect=aspect,
+        radius=0.10 + 0.12 * q["size"],
+        aspect=1.0 - 0.4 * q["elongation"],
         orientation=rng.uniform(0, np.pi),
         a=rng.normal(0, 1, n.size) * std,
         b=rng.normal(0, 1, n.size) * std,
-        contrast=contrast,
-        margin_blur=blur,
+        contrast=0.30 + 0.20 * q["density"],
+        margin_blur=0.4 + 2.4 * q["blur"],
         spicule_angles=rng.uniform(0, 2 * np.pi, n_spicules),
-        spicule_lengths=rng.uniform(0.4, 1.2, n_spicules),
+        spicule_lengths=rng.uniform(0.4, 1.3, n_spicules),
     )
 
 
@@ -182,12 +199,37 @@ def _boundary_radius(lesion: LesionParams, theta: np.ndarray, rotation: float,
     return lesion.radius * size * scale * ellipse * np.exp(log_r)
 
 
+def _spicules(rng: np.random.Generator, lesion: LesionParams, centre: np.ndarray,
+               rotation: float, scale: float, size: int) -> np.ndarray:
+    """Spicules: thin lines leaving the margin, tapering, gently curved, partly faded.
+
+    Each starts just inside the body's outline, runs outwards with a slowly drifting
+    direction, thins to nothing, fades in and out along its length and is blurred by its
+    own width; none is part of the mask.
+    """
+    shape = (size, size)
+    layer = np.zeros(shape)
+    n_points = 80
+    for angle, length in zip(lesion.spicule_angles + rotation, lesion.spicule_lengths,
+                             strict=True):
+        r0 = _boundary_radius(lesion, np.array([angle]), rotation, scale, size)[0]
+        t = np.linspace(0.85 * r0, r0 + length * lesion.radius * size * scale * 1.4, n_points)
+        drift = angle + np.cumsum(rng.normal(0, 0.012, n_points))
+        points = np.stack([centre[0] + t * np.sin(drift), centre[1] + t * np.cos(drift)], 1)
+        fade = ndi.gaussian_filter1d(rng.random(n_points), 8)
+        fade = 0.35 + 0.65 * (fade - fade.min()) / max(np.ptp(fade), 1e-9)
+        weights = np.linspace(1.0, 0.0, n_points) ** 1.3 * fade * (t[1] - t[0])
+        width = rng.uniform(0.45, 1.1) * size / 128
+        layer += rng.uniform(0.5, 0.8) * _splat_path(shape, points, weights, width)
+    return layer
+
+
 def _render_view(rng: np.random.Generator, lesion: LesionParams, size: int,
                  difficulty: float, rotation: float, scale: float):
     """Render one crop and its exact mask."""
     shape = (size, size)
-    beta = rng.uniform(2.6, 3.3)
-    tissue = 0.42 + 0.11 * _power_law_field(rng, size, beta)
+    beta = rng.uniform(*BACKGROUND_BETA)
+    tissue = 0.38 + 0.09 * _power_law_field(rng, size, beta)
     rows, cols = np.mgrid[0:size, 0:size].astype(np.float64)
     tissue += rng.uniform(-0.08, 0.08) * ((rows - size / 2) / size)  # slow density gradient
     tissue += _fibres(rng, size)
@@ -205,24 +247,14 @@ def _render_view(rng: np.random.Generator, lesion: LesionParams, size: int,
     mass = ndi.gaussian_filter(body, lesion.margin_blur * size / 128) * contrast
 
     if lesion.spicule_angles.size:
-        spicules = np.zeros(shape)
-        for angle, length in zip(lesion.spicule_angles + rotation, lesion.spicule_lengths,
-                                 strict=True):
-            angle = angle + rng.normal(0, 0.08)
-            r0 = _boundary_radius(lesion, np.array([angle]), rotation, scale, size)[0]
-            t = np.linspace(0.7 * r0, r0 + length * lesion.radius * size * scale * 1.4, 60)
-            pts = np.stack([centre[0] + t * np.sin(angle), centre[1] + t * np.cos(angle)], 1)
-            taper = np.linspace(1.0, 0.1, t.size) * (t[1] - t[0])
-            spicules += _splat_path(shape, pts, taper, rng.uniform(0.5, 0.9) * size / 128)
-        mass += spicules * contrast * rng.uniform(0.5, 0.8)
-
+        mass += _spicules(rng, lesion, centre, rotation, scale, size) * contrast
     image = tissue + mass
     if rng.random() < 0.35:
         skin = _skin_region(rng, size)
         keep = ndi.binary_dilation(mask, iterations=max(2, size // 20))
         if not np.any(keep & (skin < 0.5)):  # never cut the lesion with the skin line
             image = image * skin + 0.02 * (1 - skin)
-    image = ndi.gaussian_filter(image, rng.uniform(0.6, 1.0) * size / 128)  # detector PSF
+    image = ndi.gaussian_filter(image, rng.uniform(*PSF_SIGMA) * size / 128)  # detector PSF
     image = np.clip(image, 0.005, None)
     noise_scale = rng.uniform(0.008, 0.02) * (0.5 + difficulty)
     image = image + rng.standard_normal(shape) * noise_scale * np.sqrt(image)
@@ -307,7 +339,7 @@ def make_phantom(n_cases: int = DEFAULT_CASES, *, seed: int = DEFAULT_SEED,
             ))
     return Dataset(name="phantom", cases=tuple(cases),
                    source=f"phantom v{PHANTOM_VERSION} " + json.dumps(asdict(config)),
-                   reference="exact")
+                   reference="exact", generator=GENERATOR)
 
 
 def write_course_folder(dataset: Dataset, out: str | os.PathLike,

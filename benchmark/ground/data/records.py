@@ -79,12 +79,16 @@ class Dataset:
     reference : {"exact", "manual", "semi-automatic", "unknown"}
         How the reference masks were made; with "semi-automatic", scores measure agreement
         with that algorithm, not clinical truth.
+    generator : str
+        What generated the cases, with its version (``massbench phantom 2.0``); empty for
+        data that was not generated.
     """
 
     name: str
     cases: tuple[Case, ...]
     source: str = ""
     reference: str = "unknown"
+    generator: str = ""
     _index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmark.ground.data import Case, Dataset
-from benchmark.ground.errors import InputError
+from benchmark.ground.errors import InputError, ParameterError
 from benchmark.ground.splits import check_splits, make_splits, read_splits, write_splits
 
 
@@ -62,10 +62,18 @@ def test_check_splits_catches_a_patient_crossing_parts(small_phantom):
         check_splits(splits, small_phantom)
 
 
-def test_too_few_patients_is_an_input_error():
+def test_more_folds_than_patients_names_the_parameter():
     ds = _dataset(3, [1, 1, 1], [0, 1, 0])
-    with pytest.raises(InputError, match="5 folds need at least 5 patients"):
+    with pytest.raises(ParameterError, match=r"'n_folds' parameter of make_splits must be at "
+                       r"most the number of patients .* \(3\)\. Got 5") as info:
         make_splits(ds)
+    assert info.value.parameter == "n_folds"
+
+
+@pytest.mark.parametrize("n_folds", [1, 0, 2.0, True])
+def test_fold_counts_below_two_or_not_ints_are_refused(n_folds, small_phantom):
+    with pytest.raises(ParameterError, match="'n_folds'"):
+        make_splits(small_phantom, n_folds=n_folds)
 
 
 def test_splits_file_round_trip_and_bad_file(small_phantom, tmp_path):

@@ -31,11 +31,14 @@ def test_help_lists_every_command_of_the_design():
     (["compare", "only_one"], "at least two run folders"),
     (["run"], "one of the arguments --all --methods is required"),
     (["run", "--all", "--folds", "1"], "--folds must be an int >= 2; got 1"),
+    (["run", "--methods", "otsu", "--profile", "quick", "--folds", "30", "--out", "never"],
+     "--folds must be at most the number of patients of dataset 'phantom' (26); got 30"),
 ])
-def test_report_compare_and_run_usage_errors_exit_2(args, fragment):
-    out = cli(*args)
+def test_report_compare_and_run_usage_errors_exit_2(args, fragment, tmp_path):
+    out = cli(*args, cwd=tmp_path)
     assert out.returncode == 2
     assert fragment in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())  # nothing is left behind
 
 
 def test_make_phantom_then_data_json(tmp_path):
