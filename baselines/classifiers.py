@@ -74,7 +74,7 @@ def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed
     seed : int, default 0
     tune : bool, default True
         When False, fit the pipeline with its default hyper-parameters (no inner search;
-        the runner does this for the random forest, whose search costs 18 fits).
+        the diagnosis stage does this for the random forest, whose search costs 18 fits).
 
     Returns
     -------

@@ -126,6 +126,12 @@ def seed_component(mask: np.ndarray, seed: tuple[int, int], *, connectivity: int
     >>> int(seed_component(mask, (0, 3), nearest=True).sum())
     4
     """
+    if connectivity not in _STRUCTURES:
+        raise ValueError("The 'connectivity' parameter of seed_component must be 4 or 8. "
+                         f"Got {connectivity!r} instead.")
+    if fill not in ("after", "before", None):
+        raise ValueError("The 'fill' parameter of seed_component must be 'after', 'before' or "
+                         f"None. Got {fill!r} instead.")
     mask = np.asarray(mask, dtype=bool)
     if fill == "before":
         mask = ndi.binary_fill_holes(mask)

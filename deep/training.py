@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from benchmark.ground.metrics import dice_score
-from benchmark.ground.segmenter import check_fit_inputs
+from benchmark.ground.segmenter import check_fit_inputs, check_part
 from benchmark.ground.store import HISTORY_CSV, MODEL_KERAS, atomic_path
 from deep.data import AugmentedBatches, masks_to_model_grid, to_image_grid, to_model_grid
 from deep.device import backend_name, describe_device, make_deterministic, set_mixed_precision
@@ -206,6 +206,7 @@ class DeepSegmenter(BaseEstimator):
         """Foreground probability of every pixel, on each image's own grid."""
         if not hasattr(self, "model_"):
             raise ValueError("this DeepSegmenter is not fitted yet; call fit first")
+        check_part(images, needs_roi=False, owner=type(self).__name__)
         return self._probabilities(list(images))
 
     def predict(self, images, *, rois=None):

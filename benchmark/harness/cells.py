@@ -21,7 +21,6 @@ from benchmark.ground import store
 from benchmark.ground.data.records import Case
 from benchmark.ground.metrics import METRICS, score_masks
 from benchmark.ground.roi import roi_from_mask
-from benchmark.ground.store import jsonable
 from benchmark.harness.profiles import Profile
 
 #: Columns of ``metrics.csv``, in order.
@@ -84,7 +83,7 @@ def run_cell(task: CellTask) -> dict:
               "fold": task.fold, "seed": task.seed + task.fold, "n_fit": model.n_fit_,
               "n_test": len(test), "fit_s": fit_s, "predict_s": float(np.sum(predict_s)),
               "started": started, "finished": None, "pid": os.getpid(),
-              "model_file": model.save(out), "params": jsonable(model.get_params()),
+              "model_file": model.save(out), "params": store.jsonable(model.get_params()),
               **model.fit_record()}
     store.write_csv(out / store.FEATURES_CSV, features)
     store.write_csv(out / store.METRICS_CSV, metrics)

@@ -19,9 +19,8 @@ import sys
 
 from benchmark import __version__
 from benchmark.ground.errors import InputError, ParameterError
+from benchmark.harness.commands import PROG
 from benchmark.harness.profiles import PROFILES
-
-PROG = "python -m benchmark"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +46,8 @@ def _int_at_least(minimum: int):
     return parse
 
 
-_positive_int, _non_negative_int = _int_at_least(1), _int_at_least(0)
+_positive_int, _non_negative_int, _fold_count = (_int_at_least(1), _int_at_least(0),
+                                                  _int_at_least(2))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", choices=tuple(PROFILES), default="standard",
                      help="quick: small phantom, 2 folds, short training; standard (default): "
                      "5 folds, training to early stopping")
-    run.add_argument("--folds", type=_positive_int, help="number of folds (default: the "
+    run.add_argument("--folds", type=_fold_count, help="number of folds (default: the "
                      "profile's, 2 or 5)")
     run.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
                      "(default 12345)")
@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("raw_dir", help="folder of raw crops (<case>.pgm, .png or .tif)")
     segment.add_argument("--rois", required=True, help="CSV: case,row_min,row_max,col_min,"
                          "col_max (0-based, inclusive, on the preprocessed grid)")
-    segment.add_argument("--out", required=True, help="folder for <case>_resized.pgm and "
-                         "<case>_mass_mask.pgm")
+    segment.add_argument("--out", required=True, help="folder for the course-format image "
+                         "and mask of every case")
     segment.add_argument("--method", default="radial", help="a semi-automatic, rule-based "
                          "method (default: radial, the course's radial max-variance "
                          "algorithm; `list` shows the others)")
@@ -108,12 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     classify = sub.add_parser("classify", help="SVM / random forest on a feature table, "
                               "grouped cross-validation")
     classify.add_argument("features", help="CSV: case, label (1/0), [patient], features")
-    classify.add_argument("--out", help="folder for classification.csv and roc.png "
+    classify.add_argument("--out", help="folder for the results table and the ROC figure "
                           "(default: beside the CSV)")
     classify.add_argument("--repeats", type=_positive_int, default=5,
                           help="repetitions of the 5-fold cross-validation (default 5)")
 
-    report = sub.add_parser("report", help="write RUN_DIR/report.html from a run folder")
+    report = sub.add_parser("report", help="(re)write the report page of a run folder")
     report.add_argument("run_dir")
 
     compare = sub.add_parser("compare", help="compare runs made on the same splits (e.g. one "
@@ -138,7 +138,7 @@ COMMANDS = {
 
 #: Library parameter -> the command-line option that feeds it.
 OPTIONS = {"n_folds": "--folds", "methods": "--methods", "profile": "--profile",
-           "method": "--method"}
+           "method": "--method", "size": "--size", "n_cases": "--cases"}
 
 
 def option_message(error: ParameterError) -> str | None:

@@ -156,12 +156,44 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     return sorted(names, key=order.__getitem__)
 
 
-def _check_profile_keys(settings: dict, accepted, where: str, profile: Profile) -> None:
+#: DeepSegmenter parameters a cell sets itself: a profile may not set them.
+_CELL_SET = ("model", "seed", "workdir")
+
+
+def _check_keys(settings: dict, accepted, where: str) -> None:
     unknown = sorted(set(settings) - set(accepted))
     if unknown:
-        raise ParameterError(where, f"profile {profile.name!r}",
+        raise ParameterError(where, "check_profile",
                              f"settings the methods accept ({', '.join(sorted(accepted))})",
                              unknown[0])
+
+
+def check_profile(profile: Profile, *, deep: bool = True) -> None:
+    """Check that every setting of a profile reaches a method (a misspelled key is an error).
+
+    Parameters
+    ----------
+    profile : Profile
+    deep : bool, default True
+        Check the deep settings too (this imports Keras).
+
+    Raises
+    ------
+    ParameterError
+        Naming the setting no method of its family accepts, or an unknown model in
+        ``deep_per_model``.
+    """
+    classical = set().union(*(f().get_params() for f, _ in SEGMENTERS.values()))
+    _check_keys(profile.classical, classical, f"{profile.name}.classical")
+    if not deep:
+        return
+    from deep.training import DeepSegmenter
+
+    accepted = set(inspect.signature(DeepSegmenter).parameters) - set(_CELL_SET)
+    _check_keys(profile.deep, accepted, f"{profile.name}.deep")
+    _check_keys(profile.deep_per_model, deep_models(), f"{profile.name}.deep_per_model")
+    for model, settings in profile.deep_per_model.items():
+        _check_keys(settings, accepted, f"{profile.name}.deep_per_model.{model}")
 
 
 def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
@@ -181,11 +213,10 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
     ------
     ParameterError
         For an unknown method, or a profile setting that no method of the family accepts
-        (a misspelled key is an error, not silently dropped).
+        (:func:`check_profile`: a misspelled key is an error, not silently dropped).
     """
+    check_profile(profile, deep=name not in SEGMENTERS)
     if name in SEGMENTERS:
-        accepted_by_any = set().union(*(f().get_params() for f, _ in SEGMENTERS.values()))
-        _check_profile_keys(profile.classical, accepted_by_any, "classical", profile)
         factory = SEGMENTERS[name][0]
         accepted = factory().get_params()
         params = {k: v for k, v in profile.classical.items() if k in accepted}
@@ -197,8 +228,6 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
         raise ParameterError("name", "make_method", f"a registered method ({valid})", name)
     from deep.training import DeepSegmenter
 
-    accepted = inspect.signature(DeepSegmenter).parameters
     settings = profile.deep | profile.deep_per_model.get(name, {})
-    _check_profile_keys(settings, accepted, "deep", profile)
     return DeepSegmenter(model=name, seed=seed, workdir=None if workdir is None else str(workdir),
                          **settings)

@@ -34,12 +34,13 @@ from benchmark.ground.splits import (
     check_splits,
     make_splits,
     read_splits,
+    write_splits,
 )
 from benchmark.harness import environment
 from benchmark.harness.cells import METRIC_COLUMNS, CellTask
 from benchmark.harness.diagnosis import run_diagnosis
 from benchmark.harness.executors import describe, execute
-from benchmark.harness.methods import all_methods, method_names
+from benchmark.harness.methods import all_methods, check_profile, method_names
 from benchmark.harness.profiles import Profile, get_profile
 from benchmark.harness.progress import Progress
 
@@ -136,6 +137,51 @@ def gather_stage(out: Path, tasks: list[CellTask]) -> pd.DataFrame:
     return metrics
 
 
+def start_record(settings: dict, profile: Profile, dataset: Dataset, info: dict, *,
+                 previous: dict | None, command, executor: str) -> dict:
+    """The ``run.json`` of a run that starts (or continues, keeping its first start time)."""
+    methods = settings["methods"]
+    return {
+        "massbench_run": 1,
+        "command": command if command is not None else [],
+        "command_line": shlex.join(command) if command else None,
+        "settings": settings,
+        "profile_settings": profile.as_dict(),
+        "dataset": {"name": dataset.name, "source": dataset.source,
+                    "reference": dataset.reference, "generator": dataset.generator,
+                    "n_cases": len(dataset),
+                    "n_patients": len({c.patient for c in dataset}),
+                    "fingerprint": dataset.fingerprint},
+        "methods": {m: {"family": info[m].family, "needs_roi": info[m].needs_roi,
+                        "description": info[m].description} for m in methods},
+        "versions": environment.versions(),
+        "machine": environment.machine(),
+        "keras_backend": settings["keras_backend"],
+        "executor": executor,
+        "status": "running",
+        "start_time": (previous or {}).get("start_time", environment.now()),
+        "attempts": (previous or {}).get("attempts", []) + [environment.now()],
+        "end_time": None,
+        "stages": {},
+    }
+
+
+def finish_record(record: dict, out: Path, tasks: list[CellTask], stages: dict) -> dict:
+    """Add the cells' summaries, devices and times to a complete run's record."""
+    cells = {(t.method, t.fold): store.read_json(store.cell_dir(out, t.method, t.fold) /
+                                                 store.DONE_JSON) for t in tasks}
+    record["cells"] = {f"{m}/fold_{f}": _cell_summary(c) for (m, f), c in cells.items()}
+    devices = sorted({c.get("device") for c in cells.values() if c.get("device")})
+    record["device"] = ", ".join(devices) if devices else "cpu"
+    record["method_time_s"] = {m: sum(c["fit_s"] + c["predict_s"] for (mm, _), c in
+                                      cells.items() if mm == m)
+                               for m in record["settings"]["methods"]}
+    record["stages"] = stages
+    record["status"] = "complete"
+    record["end_time"] = environment.now()
+    return record
+
+
 def _cell_summary(cell: dict) -> dict:
     keep = ("fit_s", "predict_s", "n_fit", "n_test", "tuned_params", "backend", "device",
             "epochs_run", "best_epoch", "threshold", "pid")
@@ -188,6 +234,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     prof = get_profile(profile)
     n_folds = folds if folds is not None else prof.n_folds
     check_n_folds(n_folds)
+    check_profile(prof, deep=not set(methods) <= set(method_names(deep=False)))
     seed = DEFAULT_SEED if seed is None else seed
     stages = {}
     dataset = _timed(stages, "load", load_stage, data, prof)
@@ -207,33 +254,12 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     out = out.resolve()
     store.remove_temporary(out)  # left by a run killed mid-write
     if not (out / store.SPLITS_JSON).is_file():
-        store.write_json(out / store.SPLITS_JSON, splits)
+        write_splits(splits, out / store.SPLITS_JSON)
     if not (out / store.CASES_NPZ).is_file():
         store.write_cases(out / store.CASES_NPZ, dataset)
 
-    record = {
-        "massbench_run": 1,
-        "command": command if command is not None else [],
-        "command_line": shlex.join(command) if command else None,
-        "settings": settings,
-        "profile_settings": prof.as_dict(),
-        "dataset": {"name": dataset.name, "source": dataset.source,
-                    "reference": dataset.reference, "generator": dataset.generator,
-                    "n_cases": len(dataset),
-                    "n_patients": len({c.patient for c in dataset}),
-                    "fingerprint": dataset.fingerprint},
-        "methods": {m: {"family": info[m].family, "needs_roi": info[m].needs_roi,
-                        "description": info[m].description} for m in methods},
-        "versions": environment.versions(),
-        "machine": environment.machine(),
-        "keras_backend": backend,
-        "executor": describe(jobs, scheduler),
-        "status": "running",
-        "start_time": (previous or {}).get("start_time", environment.now()),
-        "attempts": (previous or {}).get("attempts", []) + [environment.now()],
-        "end_time": None,
-        "stages": {},
-    }
+    record = start_record(settings, prof, dataset, info, previous=previous, command=command,
+                          executor=describe(jobs, scheduler))
     store.write_json(out / store.RUN_JSON, record)
 
     tasks = [CellTask(run_dir=str(out), method=m, fold=f["fold"], profile=prof, seed=seed,
@@ -263,16 +289,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     record["diagnosis"] = _timed(stages, "diagnosis", run_diagnosis, out, dataset, splits,
                                  methods, seed=seed, tune_forest=prof.tune_forest,
                                  progress=progress)
-    cells = {(t.method, t.fold): store.read_json(store.cell_dir(out, t.method, t.fold) /
-                                                 store.DONE_JSON) for t in tasks}
-    record["cells"] = {f"{m}/fold_{f}": _cell_summary(c) for (m, f), c in cells.items()}
-    devices = sorted({c.get("device") for c in cells.values() if c.get("device")})
-    record["device"] = ", ".join(devices) if devices else "cpu"
-    record["method_time_s"] = {m: sum(c["fit_s"] + c["predict_s"] for (mm, _), c in
-                                      cells.items() if mm == m) for m in methods}
-    record["stages"] = stages
-    record["status"] = "complete"
-    record["end_time"] = environment.now()
+    finish_record(record, out, tasks, stages)
     store.write_json(out / store.RUN_JSON, record)
     return out
 

@@ -57,6 +57,13 @@ def test_connectivity_decides_whether_diagonal_pixels_join(connectivity, expecte
     assert seed_component(mask, (0, 0), connectivity=connectivity, fill=None).sum() == expected
 
 
+@pytest.mark.parametrize("kwargs, name", [({"connectivity": 6}, "connectivity"),
+                                          ({"fill": "befor"}, "fill")])
+def test_seed_component_names_a_bad_option(kwargs, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter of seed_component"):
+        seed_component(np.ones((3, 3), bool), (1, 1), **kwargs)
+
+
 def test_seed_component_agrees_with_scipy_labels(rng):
     for _ in range(20):
         mask = ndi.binary_opening(rng.random((24, 24)) > 0.55)

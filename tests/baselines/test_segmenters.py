@@ -77,6 +77,23 @@ def test_unknown_method_lists_the_valid_ones():
         make_segmenter("snake")
 
 
+@pytest.mark.parametrize("name", ["radial_maxvar", "pixel_svm"])
+def test_the_validation_part_is_fitted_on_with_the_training_part(name, split):
+    train, test = split
+    rois = (lambda cases: [roi_from_mask(c.mask) for c in cases]) if make_segmenter(
+        name).needs_roi else (lambda cases: None)
+    a = make_segmenter(name, max_tuning_cases=6).fit(
+        [c.image for c in train[:8]], [c.mask for c in train[:8]], rois=rois(train[:8]),
+        val=([c.image for c in train[8:]], [c.mask for c in train[8:]], rois(train[8:])))
+    b = make_segmenter(name, max_tuning_cases=6).fit(
+        [c.image for c in train], [c.mask for c in train], rois=rois(train))
+    assert a.n_fit_ == b.n_fit_ == len(train)
+    assert a.best_params_ == b.best_params_ and a.tuning_results_ == b.tuning_results_
+    for x, y in zip(a.predict([c.image for c in test], rois=rois(test)),
+                    b.predict([c.image for c in test], rois=rois(test)), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
 def test_same_seed_gives_the_same_masks(split):
     train, test = split
     a = make_segmenter("pixel_svm", max_tuning_cases=6).fit(

@@ -32,7 +32,7 @@ def random_batch(rng, n, h, w, threshold=0.5):
 
 def reference_dice(batches, threshold=0.5):
     """NumPy Dice of every image of every batch (NaN when both masks are empty)."""
-    return np.concatenate([np.atleast_1d(dice_score(t[..., 0] > 0.5, p[..., 0] > threshold))
+    return np.concatenate([np.atleast_1d(dice_score(t[..., 0] > 0.5, p[..., 0] >= threshold))
                            for t, p in batches])
 
 
@@ -98,6 +98,13 @@ def test_dice_score_honours_the_threshold(threshold):
     batches = [random_batch(rng, 6, 12, 12, threshold=threshold) for _ in range(2)]
     expected = np.nanmean(reference_dice(batches, threshold))
     assert value(metric_over(batches, threshold).result()) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_probability_at_the_threshold_is_foreground_as_in_predict():
+    t = np.zeros((1, 8, 8, 1), "float32")
+    t[0, :4] = 1
+    p = np.where(t > 0, 0.5, 0.1).astype("float32")  # exactly at the threshold
+    assert value(metric_over([(t, p)], 0.5).result()) == pytest.approx(1.0)
 
 
 def test_dice_score_changes_with_the_threshold():

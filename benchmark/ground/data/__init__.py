@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -16,13 +15,18 @@ from benchmark.ground.data.phantom import (
     PHANTOM_FILE,
     PHANTOM_VERSION,
     PhantomConfig,
+    check_phantom_settings,
     make_phantom,
     read_phantom_record,
     write_course_folder,
 )
 from benchmark.ground.data.records import REFERENCE_KINDS, Case, Dataset
 from benchmark.ground.errors import DatasetError
-from benchmark.ground.store import write_json
+from benchmark.ground.store import read_json, write_json
+
+#: A folder's statement of how its reference masks were made (``segment`` writes one).
+REFERENCE_FILE = "reference.json"
+
 
 #: Built-in datasets by name: a description and a zero-argument factory.
 DATASETS = {
@@ -80,10 +84,6 @@ def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str
                    generator=generator), problems
 
 
-#: A folder's statement of how its reference masks were made (``segment`` writes one).
-REFERENCE_FILE = "reference.json"
-
-
 def write_reference_statement(folder: str | os.PathLike, reference: str, **details) -> Path:
     """Record in ``folder`` how its reference masks were made (``reference.json``).
 
@@ -110,7 +110,7 @@ def write_reference_statement(folder: str | os.PathLike, reference: str, **detai
 def _read_reference(path: Path) -> tuple[str, dict | None]:
     """The ``reference`` kind stated in a folder's ``reference.json``."""
     try:
-        kind = json.loads(path.read_text(encoding="utf-8"))["reference"]
+        kind = read_json(path)["reference"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return "unknown", {"file": str(path), "problem": f"unreadable reference statement "
                            f"({type(exc).__name__}: {exc}); expected {{\"reference\": one of "
@@ -175,6 +175,7 @@ __all__ = [
     "PHANTOM_FILE",
     "PhantomConfig",
     "REFERENCE_FILE",
+    "check_phantom_settings",
     "load_dataset",
     "make_phantom",
     "read_phantom_record",

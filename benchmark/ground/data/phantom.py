@@ -42,6 +42,7 @@ from scipy import special
 from benchmark.ground.data.course import course_paths
 from benchmark.ground.data.imageio import write_pgm
 from benchmark.ground.data.records import Case, Dataset
+from benchmark.ground.errors import ParameterError
 from benchmark.ground.store import read_json, write_json
 
 #: Bumped whenever the generator's output changes for a given seed.
@@ -279,6 +280,15 @@ class PhantomConfig:
     version: str = PHANTOM_VERSION
 
 
+def check_phantom_settings(n_cases, seed, size, difficulty) -> None:
+    """Raise :class:`ParameterError` for settings :func:`make_phantom` cannot use."""
+    for name, value, low in (("n_cases", n_cases, 1), ("seed", seed, 0), ("size", size, 32)):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+            raise ParameterError(name, "make_phantom", f"an int >= {low}", value)
+    if not isinstance(difficulty, int | float) or not 0 <= difficulty <= 1:
+        raise ParameterError("difficulty", "make_phantom", "a number in [0, 1]", difficulty)
+
+
 def make_phantom(n_cases: int = DEFAULT_CASES, *, seed: int = DEFAULT_SEED,
                  size: int = DEFAULT_SIZE, difficulty: float = 0.5) -> Dataset:
     """Generate the synthetic dataset in memory.
@@ -305,16 +315,7 @@ def make_phantom(n_cases: int = DEFAULT_CASES, *, seed: int = DEFAULT_SEED,
     >>> len(ds), ds[0].image.shape
     (4, (64, 64))
     """
-    for name, value, low in (("n_cases", n_cases, 1), ("size", size, 32)):
-        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-            raise ValueError(f"The '{name}' parameter of make_phantom must be an int >= {low}. "
-                             f"Got {value!r} instead.")
-    if not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"The 'seed' parameter of make_phantom must be an int >= 0. "
-                         f"Got {seed!r} instead.")
-    if not 0 <= difficulty <= 1:
-        raise ValueError(f"The 'difficulty' parameter of make_phantom must be in [0, 1]. "
-                         f"Got {difficulty!r} instead.")
+    check_phantom_settings(n_cases, seed, size, difficulty)
     config = PhantomConfig(int(n_cases), int(seed), int(size), float(difficulty))
     cases: list[Case] = []
     patient = 0

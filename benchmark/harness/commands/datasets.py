@@ -9,6 +9,7 @@ from pathlib import Path
 
 from benchmark.ground.data import (
     PhantomConfig,
+    check_phantom_settings,
     make_phantom,
     read_phantom_record,
     scan_dataset,
@@ -16,8 +17,7 @@ from benchmark.ground.data import (
     write_course_folder,
 )
 from benchmark.ground.errors import InputError
-
-PROG = "python -m benchmark"
+from benchmark.harness.commands import PROG
 
 
 def cmd_data(args) -> int:
@@ -52,8 +52,7 @@ def cmd_make_phantom(args) -> int:
         seed=args.seed if args.seed is not None else defaults.seed,
         size=args.size if args.size is not None else defaults.size,
     )
-    if config.size < 32:
-        raise InputError(f"--size must be at least 32 pixels; got {config.size}")
+    check_phantom_settings(config.n_cases, config.seed, config.size, config.difficulty)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmark.ground.data import DATASETS
+from benchmark.ground.data.course import IMAGE_TAG, MASK_TAG
 from benchmark.ground.errors import InputError
 from benchmark.harness.methods import all_methods
 
@@ -38,6 +39,7 @@ def cmd_list(args) -> int:
     print("datasets:")
     for name, (description, _) in DATASETS.items():
         print(f"  {name:<12} {description}")
-    print("  <folder>     a course-format folder (<case>_resized.pgm + <case>_mass_mask.pgm)")
+    print(f"  <folder>     a course-format folder (<case>{IMAGE_TAG}.pgm + "
+          f"<case>{MASK_TAG}.pgm)")
     print("  <file.csv>   a manifest: image,mask[,label][,patient][,case]")
     return 0

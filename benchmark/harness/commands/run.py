@@ -6,10 +6,10 @@ import sys
 import time
 from pathlib import Path
 
+from benchmark.ground.store import REPORT_HTML
+from benchmark.harness.commands import PROG
 from benchmark.harness.methods import resolve_methods
 from benchmark.harness.runner import record_report, run_benchmark
-
-PROG = "python -m benchmark"
 
 
 def run_with_report(methods: list[str], **options) -> Path:
@@ -25,7 +25,7 @@ def run_with_report(methods: list[str], **options) -> Path:
 
     out = run_benchmark(methods, **options)
     if not options.get("quiet"):
-        print("report: rendering report.html", file=options.get("stream") or sys.stderr,
+        print(f"report: rendering {REPORT_HTML}", file=options.get("stream") or sys.stderr,
               flush=True)
     t0 = time.perf_counter()
     report = render_report(out)

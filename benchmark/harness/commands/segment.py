@@ -18,7 +18,7 @@ from baselines.matlab import matlab_round
 from baselines.preprocessing import course_preprocess
 from baselines.registry import ALIASES, make_segmenter, rule_based_semi_automatic
 from benchmark.ground.data import write_reference_statement
-from benchmark.ground.data.course import course_paths
+from benchmark.ground.data.course import IMAGE_TAG, MASK_TAG, course_paths
 from benchmark.ground.data.imageio import IMAGE_SUFFIXES, read_image, write_pgm
 from benchmark.ground.errors import InputError, ParameterError
 from benchmark.ground.roi import check_roi
@@ -86,7 +86,8 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[s
         seen.add(case)
         raw_path = _find_raw(raw_dir, case)
         if raw_path is None:
-            raise InputError(f"unknown case {case!r}: no {case}.pgm/.png/.tif in {raw_dir}",
+            raise InputError(f"unknown case {case!r}: no {case} with a suffix of "
+                             f"{', '.join(IMAGE_SUFFIXES)} in {raw_dir}",
                              where)
         raw, _ = read_image(raw_path)
         resized = course_preprocess(raw, normalise=False)
@@ -95,11 +96,11 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[s
         except ValueError as exc:
             raise InputError(f"{exc} (the preprocessed {case})", where) from None
         jobs.append((case, resized, rect))
+    normalised = [resized / resized.max() if resized.max() > 0 else resized
+                  for _, resized, _ in jobs]
+    masks = segmenter.predict(normalised, rois=[rect for _, _, rect in jobs])
     out_dir.mkdir(parents=True, exist_ok=True)
-    for case, resized, rect in jobs:
-        peak = resized.max()
-        normalised = resized / peak if peak > 0 else resized
-        mask = segmenter.predict([normalised], rois=[rect])[0]
+    for (case, resized, _), mask in zip(jobs, masks, strict=True):
         image_path, mask_path = course_paths(out_dir, case)
         write_pgm(image_path, np.clip(matlab_round(resized), 0, 255).astype(np.uint8))
         write_pgm(mask_path, mask.astype(np.uint8) * 255)
@@ -112,6 +113,6 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[s
 def cmd_segment(args) -> int:
     """Make a course-format reference folder from raw crops and their ROIs."""
     cases = run_segment(args.raw_dir, args.rois, args.out, method=args.method)
-    print(f"segmented {len(cases)} case(s) with {args.method}; wrote <case>_resized.pgm and "
-          f"<case>_mass_mask.pgm to {args.out}")
+    print(f"segmented {len(cases)} case(s) with {args.method}; wrote <case>{IMAGE_TAG}.pgm and "
+          f"<case>{MASK_TAG}.pgm to {args.out}")
     return 0

@@ -30,7 +30,8 @@ def test_help_lists_every_command_of_the_design():
     (["compare", "/no/such/a", "/no/such/b"], "no such run folder"),
     (["compare", "only_one"], "at least two run folders"),
     (["run"], "one of the arguments --all --methods is required"),
-    (["run", "--all", "--folds", "1"], "--folds must be an int >= 2; got 1"),
+    (["run", "--all", "--folds", "1"], "argument --folds: expected an integer >= 2, got '1'"),
+    (["run", "--all", "--folds", "0"], "argument --folds: expected an integer >= 2, got '0'"),
     (["run", "--methods", "otsu", "--profile", "quick", "--folds", "30", "--out", "never"],
      "--folds must be at most the number of patients of dataset 'phantom' (26); got 30"),
 ])
@@ -75,7 +76,7 @@ def test_data_on_a_broken_folder_exits_2_with_one_line(tmp_path):
 @pytest.mark.parametrize("args, fragment", [
     (["data", "/no/such/folder"], "no such file or folder"),
     (["make-phantom", "x", "--cases", "0"], "--cases"),
-    (["make-phantom", "x", "--size", "16"], "--size must be at least 32"),
+    (["make-phantom", "x", "--size", "16"], "--size must be an int >= 32; got 16"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_usage_is_one_line_and_exit_2(args, fragment, tmp_path):

@@ -7,7 +7,13 @@ import pytest
 
 from baselines.registry import SEGMENTERS, make_segmenter, rule_based_semi_automatic
 from benchmark.ground.errors import ParameterError
-from benchmark.harness.methods import all_methods, make_method, method_names, resolve_methods
+from benchmark.harness.methods import (
+    all_methods,
+    check_profile,
+    make_method,
+    method_names,
+    resolve_methods,
+)
 from benchmark.harness.profiles import PROFILES, get_profile
 
 
@@ -30,7 +36,8 @@ def test_every_family_has_one_fit_and_predict_signature(name, estimator):
     assert predict["rois"].kind is inspect.Parameter.KEYWORD_ONLY
     assert estimator.family in ("classical", "deep")
     assert isinstance(estimator.batch_predict, bool)
-    assert callable(estimator.save) and callable(estimator.fit_record)
+    assert list(inspect.signature(estimator.save).parameters) == ["folder"]
+    assert list(inspect.signature(estimator.fit_record).parameters) == []
 
 
 @pytest.mark.parametrize("name", list(SEGMENTERS))
@@ -45,16 +52,24 @@ def test_parameters_are_validated_at_fit_and_named(name, small_phantom):
             bad.fit(images, masks, rois=rois)
 
 
-def test_list_and_run_read_the_same_registries():
-    info = all_methods(deep=False)
-    assert list(info) == list(SEGMENTERS) == method_names(deep=False)
-    for name, method in info.items():
+def test_list_prints_every_registered_method_with_its_family_and_roi(capsys):
+    from benchmark.harness.commands.listing import cmd_list
+
+    assert cmd_list(None) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name, (factory, _) in SEGMENTERS.items():
+        row = next(line.split() for line in lines if line.split()[:1] == [name])
+        roi = "semi-automatic" if factory().needs_roi else "automatic"
+        assert row[1:3] == ["classical", roi], row
+    assert [n for n in method_names(deep=False)] == list(all_methods(deep=False))
+
+
+def test_segment_accepts_the_rule_based_semi_automatic_methods_only():
+    accepted = rule_based_semi_automatic()
+    assert "radial_maxvar" in accepted and "otsu" in accepted
+    for name in SEGMENTERS:
         estimator = make_segmenter(name)
-        assert method.needs_roi == estimator.needs_roi
-        assert method.tuned == tuple(sorted(estimator.tuning_grid))
-    assert set(rule_based_semi_automatic()) == {n for n, m in info.items()
-                                                if m.needs_roi and not
-                                                make_segmenter(n).learns}
+        assert (name in accepted) == (estimator.needs_roi and not estimator.learns)
 
 
 def test_an_unknown_method_lists_the_registered_ones():
@@ -75,6 +90,20 @@ def test_a_misspelled_deep_profile_key_is_an_error():
     profile = dataclasses.replace(PROFILES["quick"], deep={"epoch": 3})
     with pytest.raises(ParameterError, match="'epoch'"):
         make_method("cae", profile, seed=0)
+    for wrong in ({"deep": {"seed": 1}}, {"deep_per_model": {"unett": {}}},
+                  {"deep_per_model": {"unet": {"widths": (8, 16, 32, 64)}}}):
+        with pytest.raises(ParameterError):
+            check_profile(dataclasses.replace(PROFILES["quick"], **wrong))
+
+
+def test_a_misspelled_profile_key_stops_a_run_before_it_writes_anything(tmp_path, monkeypatch):
+    from benchmark.harness import runner
+
+    broken = dataclasses.replace(PROFILES["quick"], classical={"max_tuning_case": 8})
+    monkeypatch.setattr(runner, "get_profile", lambda name: broken)
+    with pytest.raises(ParameterError, match="'max_tuning_case'"):
+        runner.run_benchmark(["otsu"], profile="quick", out=tmp_path / "run", quiet=True)
+    assert not (tmp_path / "run").exists()
 
 
 def test_every_profile_setting_reaches_a_method():

@@ -27,6 +27,17 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert len(list((tmp_path / "a").iterdir())) == 13
 
 
+def test_a_written_phantom_loads_with_its_generator_version(tmp_path):
+    from benchmark.ground.data import load_dataset
+
+    ds = make_phantom(4, seed=2, size=48)
+    write_course_folder(ds, tmp_path, PhantomConfig(4, 2, 48))
+    loaded = load_dataset(tmp_path)
+    assert loaded.generator == ds.generator == f"massbench phantom {PHANTOM_VERSION}"
+    assert PHANTOM_VERSION == "2.0" and loaded.fingerprint == ds.fingerprint
+    assert loaded.reference == "exact"
+
+
 def test_different_seeds_differ(small_phantom):
     assert make_phantom(24, seed=4, size=64).fingerprint != small_phantom.fingerprint
 
