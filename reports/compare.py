@@ -30,11 +30,13 @@ def check_same_splits(runs: list[RunData]) -> None:
                              f"{first.splits.get('fingerprint')} of {first.path}; only runs "
                              "on the same splits can be compared", run.path / store.SPLITS_JSON)
         if json.dumps(run.splits["folds"]) != json.dumps(first.splits["folds"]):
+            differ = [f"{name} {run.splits.get(key)} vs {first.splits.get(key)}"
+                      for key, name in (("seed", "seed"), ("n_folds", "folds"))
+                      if run.splits.get(key) != first.splits.get(key)]
+            what = ", ".join(differ) or "same seed and fold count, other assignments"
             raise InputError(f"same dataset ({first.splits.get('fingerprint')}) but other "
-                             f"folds than {first.path} (seed {run.splits.get('seed')} vs "
-                             f"{first.splits.get('seed')}, {run.splits.get('n_folds')} vs "
-                             f"{first.splits.get('n_folds')} folds); only runs on the same "
-                             "splits can be compared", run.path / store.SPLITS_JSON)
+                             f"folds than {first.path} ({what}); only runs on the same splits "
+                             "can be compared", run.path / store.SPLITS_JSON)
 
 
 def build_compare(runs: list[RunData]) -> dict:

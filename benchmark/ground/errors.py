@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from os import PathLike
 
 
@@ -60,9 +61,14 @@ class ParameterError(ValueError):
         What it must be, as a phrase ("an int >= 2").
     got : object
         What came.
+    choices : sequence of str, optional
+        The valid values, when they are names: a close one is suggested ("did you mean").
     """
 
-    def __init__(self, parameter: str, owner: str, expected: str, got):
+    def __init__(self, parameter: str, owner: str, expected: str, got, *, choices=()):
         self.parameter, self.owner, self.expected, self.got = parameter, owner, expected, got
+        close = get_close_matches(str(got), list(choices), n=1) if choices else []
+        self.hint = f"did you mean {close[0]!r}?" if close else ""
         super().__init__(f"The {parameter!r} parameter of {owner} must be {expected}. "
-                         f"Got {got!r} instead.")
+                         f"Got {got!r} instead." + (f" {self.hint.capitalize()}" if close
+                                                    else ""))

@@ -59,6 +59,10 @@ def check_roi(roi, shape: tuple[int, int], *, where: str = "roi") -> tuple[int, 
     except (TypeError, ValueError):
         raise ValueError(f"{where}: expected (row_min, row_max, col_min, col_max) integers, "
                          f"got {roi!r}") from None
+    if r0 > r1 or c0 > c1:
+        raise ValueError(f"{where}: rectangle rows {r0}-{r1}, cols {c0}-{c1} is inverted (a "
+                         "minimum above its maximum); give row_min <= row_max and col_min <= "
+                         "col_max")
     if not (0 <= r0 <= r1 < shape[0] and 0 <= c0 <= c1 < shape[1]):
         raise ValueError(f"{where}: rectangle rows {r0}-{r1}, cols {c0}-{c1} is not inside "
                          f"the {shape[0]}x{shape[1]} image")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from benchmark import __version__
 from benchmark.ground.errors import InputError, ParameterError
@@ -98,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "raw crops (the batch run_segmentation.m)")
     segment.add_argument("raw_dir", help="folder of raw crops (<case>.pgm, .png or .tif)")
     segment.add_argument("--rois", required=True, help="CSV: case,row_min,row_max,col_min,"
-                         "col_max (0-based, inclusive, on the preprocessed grid)")
+                         "col_max (0-based, inclusive, on the preprocessed grid: the raw crop "
+                         "smoothed and shrunk by 8, e.g. 126 x 126 for a 1000 x 1000 crop)")
     segment.add_argument("--out", required=True, help="folder for the course-format image "
                          "and mask of every case")
     segment.add_argument("--method", default="radial", help="a semi-automatic, rule-based "
@@ -152,12 +154,18 @@ def option_message(error: ParameterError) -> str | None:
     option = OPTIONS.get(error.parameter)
     if option is None:
         return None
-    return f"{option} must be {error.expected}; got {error.got!r}"
+    message = f"{option} must be {error.expected}; got {error.got!r}"
+    return f"{message}; {error.hint}" if error.hint else message
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    if argv is None and Path(sys.argv[0]).name == "massbench":  # the console script
+        parser.prog = "massbench"
+        for action in parser._subparsers._group_actions:
+            for name, sub in action.choices.items():
+                sub.prog = f"massbench {name}"
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv
@@ -170,14 +178,14 @@ def main(argv: list[str] | None = None) -> int:
                           function)
         return command(args)
     except InputError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2
     except ParameterError as exc:
         message = option_message(exc)
         if message is None:  # no option feeds it: a bug, not the user's input
             raise
-        print(f"{PROG}: {message}", file=sys.stderr)
+        print(f"{parser.prog}: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130

@@ -147,7 +147,8 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ParameterError("methods", "resolve_methods", "registered method names ("
-                             f"{', '.join(method_names())})", unknown[0])
+                             f"{', '.join(method_names())})", unknown[0],
+                             choices=method_names() + list(ALIASES))
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ParameterError("methods", "resolve_methods", "names given once each",

@@ -67,6 +67,12 @@ def test_roi_outside_the_image_is_rejected(small_phantom):
         make_segmenter("radial_maxvar").predict([small_phantom[0].image], rois=[(0, 80, 0, 10)])
 
 
+def test_an_inverted_roi_is_called_inverted(small_phantom):
+    with pytest.raises(ValueError, match="inverted"):
+        make_segmenter("radial_maxvar").predict([small_phantom[0].image],
+                                                rois=[(40, 10, 5, 30)])
+
+
 def test_learning_methods_refuse_to_predict_unfitted(small_phantom):
     with pytest.raises(ValueError, match="not fitted"):
         make_segmenter("pixel_rf").predict([small_phantom[0].image])

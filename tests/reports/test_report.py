@@ -138,8 +138,15 @@ def test_compare_refuses_other_folds_of_the_same_data(report_run, tmp_path):
     splits["folds"][0]["test"], splits["folds"][1]["test"] = (splits["folds"][1]["test"],
                                                               splits["folds"][0]["test"])
     (copy / "splits.json").write_text(json.dumps(splits))
-    with pytest.raises(InputError, match="other folds"):
+    with pytest.raises(InputError, match="other folds") as info:
         render_compare([report_run, copy], tmp_path / "x.html")
+    assert "same seed and fold count" in str(info.value)  # not "2 vs 2 folds"
+    splits["seed"] += 1
+    (copy / "splits.json").write_text(json.dumps(splits))
+    with pytest.raises(InputError, match="seed") as info:
+        render_compare([report_run, copy], tmp_path / "x.html")
+    seed = splits["seed"]
+    assert f"(seed {seed} vs {seed - 1})" in str(info.value)  # only what differs
 
 
 def test_semi_automatic_references_are_called_agreement_not_truth(report_run, tmp_path):

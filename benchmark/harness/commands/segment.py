@@ -22,6 +22,7 @@ from benchmark.ground.data.course import IMAGE_TAG, MASK_TAG, course_paths
 from benchmark.ground.data.imageio import IMAGE_SUFFIXES, read_image, write_pgm
 from benchmark.ground.errors import InputError, ParameterError
 from benchmark.ground.roi import check_roi
+from benchmark.ground.store import atomic_write_bytes
 
 ROI_COLUMNS = ("case", "row_min", "row_max", "col_min", "col_max")
 
@@ -58,8 +59,53 @@ def _find_raw(raw_dir: Path, case: str) -> Path | None:
     return None
 
 
-def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[str]:
-    """Preprocess, segment and write every case of ``rois_csv``; return the case ids.
+#: The file beside each written pair that shows the ROI and the mask on the image.
+OVERLAY_TAG = "_overlay"
+
+
+def overlay_png(image: np.ndarray, mask: np.ndarray, roi) -> bytes:
+    """A PNG of ``image`` with the ROI rectangle (blue) and the mask's outline (orange).
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of float in [0, 1]
+    mask : (M, N) ndarray of bool
+    roi : tuple of int
+        ``(row_min, row_max, col_min, col_max)``, inclusive.
+
+    Returns
+    -------
+    bytes
+    """
+    import io
+
+    from PIL import Image
+    from skimage.segmentation import find_boundaries
+
+    grey = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    r0, r1, c0, c1 = roi
+    box = np.zeros(mask.shape, dtype=bool)
+    box[r0 : r1 + 1, [c0, c1]] = True
+    box[[r0, r1], c0 : c1 + 1] = True
+    rgb[box] = (0, 114, 178)
+    rgb[find_boundaries(mask, mode="inner")] = (230, 159, 0)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[dict]:
+    """Preprocess, segment and write every case of ``rois_csv``; return what was done.
+
+    Each case gives ``<case>_resized.pgm``, ``<case>_mass_mask.pgm`` and
+    ``<case>_overlay.png`` (the ROI and the mask's outline on the image, to check both).
+
+    Returns
+    -------
+    list of dict
+        Per case: ``case``, ``raw_shape`` and ``grid_shape`` (the preprocessed grid, the
+        one the ROI is given on).
 
     Raises
     ------
@@ -73,7 +119,7 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[s
     if name not in accepted:
         names = [a for a, target in ALIASES.items() if target in accepted] + accepted
         raise ParameterError("method", "run_segment", "a semi-automatic, rule-based method ("
-                             f"{', '.join(names)})", method)
+                             f"{', '.join(names)})", method, choices=names)
     segmenter = make_segmenter(name)
     if not raw_dir.is_dir():
         raise InputError("not a folder", raw_dir)
@@ -95,24 +141,30 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[s
             check_roi(rect, resized.shape, where="ROI")
         except ValueError as exc:
             raise InputError(f"{exc} (the preprocessed {case})", where) from None
-        jobs.append((case, resized, rect))
+        jobs.append((case, resized, rect, raw.shape))
     normalised = [resized / resized.max() if resized.max() > 0 else resized
-                  for _, resized, _ in jobs]
-    masks = segmenter.predict(normalised, rois=[rect for _, _, rect in jobs])
+                  for _, resized, _, _ in jobs]
+    masks = segmenter.predict(normalised, rois=[rect for _, _, rect, _ in jobs])
     out_dir.mkdir(parents=True, exist_ok=True)
-    for (case, resized, _), mask in zip(jobs, masks, strict=True):
+    for (case, resized, rect, _), image, mask in zip(jobs, normalised, masks, strict=True):
         image_path, mask_path = course_paths(out_dir, case)
         write_pgm(image_path, np.clip(matlab_round(resized), 0, 255).astype(np.uint8))
         write_pgm(mask_path, mask.astype(np.uint8) * 255)
+        atomic_write_bytes(out_dir / f"{case}{OVERLAY_TAG}.png", overlay_png(image, mask, rect))
     # the folder says how its masks were made, so reports on it can say what scores mean
     write_reference_statement(out_dir, "semi-automatic", method=name,
                               made_by="python -m benchmark segment")
-    return [case for case, _, _ in jobs]
+    return [{"case": case, "raw_shape": raw_shape, "grid_shape": resized.shape}
+            for case, resized, _, raw_shape in jobs]
 
 
 def cmd_segment(args) -> int:
     """Make a course-format reference folder from raw crops and their ROIs."""
-    cases = run_segment(args.raw_dir, args.rois, args.out, method=args.method)
-    print(f"segmented {len(cases)} case(s) with {args.method}; wrote <case>{IMAGE_TAG}.pgm and "
-          f"<case>{MASK_TAG}.pgm to {args.out}")
+    done = run_segment(args.raw_dir, args.rois, args.out, method=args.method)
+    for item in done:
+        (rows, cols), (raw_rows, raw_cols) = item["grid_shape"], item["raw_shape"]
+        print(f"{item['case']}: preprocessed grid {rows} x {cols} (raw {raw_rows} x "
+              f"{raw_cols}); wrote {item['case']}{IMAGE_TAG}.pgm, {item['case']}{MASK_TAG}.pgm, "
+              f"{item['case']}{OVERLAY_TAG}.png")
+    print(f"segmented {len(done)} case(s) with {args.method} into {args.out}")
     return 0

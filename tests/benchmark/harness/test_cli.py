@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -131,6 +132,18 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
                     "0002p1_1_2,6,44,5,43\n")
     out = cli("segment", raw, "--rois", rois, "--out", tmp_path / "out")
     assert out.returncode == 0, out.stderr
+    assert "0001p1_1_1: preprocessed grid 51 x 51" in out.stdout and "<case>" not in out.stdout
+    from PIL import Image
+
+    from benchmark.ground.data.course import read_mask
+
+    for case in ("0001p1_1_1", "0002p1_1_2"):
+        overlay = np.asarray(Image.open(tmp_path / "out" / f"{case}_overlay.png"))
+        mask = read_mask(tmp_path / "out" / f"{case}_mass_mask.pgm")
+        assert overlay.shape == (51, 51, 3)
+        outline = (overlay == (230, 159, 0)).all(axis=2)
+        assert outline.any() == mask.any() and not (outline & ~mask).any()
+    assert (overlay[6, 5:44] == (0, 114, 178)).all()  # the second ROI's top side
     summary = json.loads(cli("data", tmp_path / "out", "--json").stdout)
     assert summary["n_cases"] == 2 and summary["image_sizes"] == {"51x51": 2}
     assert summary["n_malignant"] == 1 and summary["n_benign"] == 1
@@ -143,6 +156,7 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
     ("0003p1_1_1,5,45,4,44", "rois.csv:3: unknown case '0003p1_1_1'"),
     ("0002p1_1_2,5,60,4,44", "rois.csv:3: ROI: rectangle rows 5-60"),
     ("0002p1_1_2,5,x,4,44", "row 3: row_min, row_max, col_min, col_max must be integers"),
+    ("0002p1_1_2,40,5,4,44", "rois.csv:3: ROI: rectangle rows 40-5, cols 4-44 is inverted"),
 ])
 def test_segment_bad_rows_name_the_row_and_write_nothing(tmp_path, row, fragment):
     raw = tmp_path / "raw"
@@ -179,3 +193,14 @@ def test_classify_prints_auc_per_classifier(tmp_path):
     for name in ("svm_rbf", "svm_linear", "random_forest"):
         assert name in out.stdout
     assert (tmp_path / "classification.csv").exists() and (tmp_path / "roc.png").exists()
+
+
+def test_the_console_script_names_itself(tmp_path):
+    script = Path(sys.executable).with_name("massbench")
+    if not script.exists():
+        pytest.skip("the massbench console script is not installed in this environment")
+    out = subprocess.run([str(script), "run", "--methods", "snake"], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 2 and out.stderr.startswith("massbench: --methods")
+    assert subprocess.run([str(script), "--help"], capture_output=True, text=True,
+                          timeout=60).stdout.startswith("usage: massbench")

@@ -76,6 +76,15 @@ def test_an_unknown_method_lists_the_registered_ones():
     with pytest.raises(ParameterError, match="radial_maxvar") as info:
         resolve_methods(["otsu", "snake"])
     assert info.value.parameter == "methods" and info.value.got == "snake"
+    assert info.value.hint == ""  # nothing close
+
+
+def test_a_misspelled_method_gets_a_suggestion():
+    from benchmark.harness.cli import option_message
+
+    with pytest.raises(ParameterError, match="Did you mean 'region_growing'") as info:
+        resolve_methods(["region_grwoing"])
+    assert option_message(info.value).endswith("; did you mean 'region_growing'?")
 
 
 def test_a_misspelled_profile_key_is_an_error_not_dropped():
