@@ -40,6 +40,6 @@ def cmd_run(args) -> int:
     out = run_with_report(methods, data=args.data, profile=args.profile, folds=args.folds,
                           seed=args.seed, out=args.out, jobs=args.jobs,
                           scheduler=args.scheduler, quiet=args.quiet,
-                          command=[PROG, *args.argv])
+                          command=[*PROG.split(), *args.argv])
     print(f"run folder: {out}")
     return 0

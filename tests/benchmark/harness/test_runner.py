@@ -257,6 +257,8 @@ def test_cli_run_prints_the_folder_and_logs_progress_lines(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"run folder: {tmp_path / 'r'}"
     assert "[2/2] otsu fold 1: done" in out.stderr  # plain lines: stderr is not a terminal
+    record = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert record["command_line"].startswith("python -m benchmark run --methods otsu")
     quiet = cli("run", "--methods", "otsu", "--profile", "quick", "--out", tmp_path / "q",
                 "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
