@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
@@ -123,8 +124,22 @@ def evaluate_fold(name: str, x_train, y_train, groups, x_test, y_test, *, seed: 
     return row, scores, predicted
 
 
+def _outer_fold(names, x, y, groups, train, test, *, seed: int, repeat: int, fold: int):
+    """Every classifier on one outer fold: result rows and ROC curves."""
+    rows, curves = [], []
+    for name in names:
+        row, scores, _ = evaluate_fold(name, x[train], y[train], groups[train], x[test],
+                                       y[test], seed=seed + repeat)
+        rows.append({"classifier": name, "repeat": repeat, "fold": fold, **row})
+        if len(set(y[test])) == 2:
+            fpr, tpr, _ = roc_curve(y[test], scores)
+            curves.append({"classifier": name, "repeat": repeat, "fold": fold,
+                           "fpr": fpr, "tpr": tpr})
+    return rows, curves
+
+
 def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 5,
-                   repeats: int = 5, seed: int = 12345, classifiers=None):
+                   repeats: int = 5, seed: int = 12345, classifiers=None, n_jobs: int = 1):
     """Repeated, stratified, patient-grouped cross-validation of every classifier.
 
     Parameters
@@ -139,6 +154,9 @@ def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 
     seed : int, default 12345
     classifiers : list of str, optional
         Default: every key of :data:`CLASSIFIERS`.
+    n_jobs : int, default 1
+        Outer folds run in this many joblib processes (-1: one per core); the results do
+        not depend on it.
 
     Returns
     -------
@@ -150,16 +168,12 @@ def cross_validate(x: np.ndarray, y: np.ndarray, groups=None, *, n_folds: int = 
     y = np.asarray(y).astype(int)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     names = list(CLASSIFIERS) if classifiers is None else list(classifiers)
-    rows, curves = [], []
-    for repeat in range(repeats):
-        folds = list(grouped_folds(n_folds, y, groups, seed + repeat))
-        for fold, (train, test) in enumerate(folds):
-            for name in names:
-                row, scores, _ = evaluate_fold(name, x[train], y[train], groups[train],
-                                               x[test], y[test], seed=seed + repeat)
-                rows.append({"classifier": name, "repeat": repeat, "fold": fold, **row})
-                if len(set(y[test])) == 2:
-                    fpr, tpr, _ = roc_curve(y[test], scores)
-                    curves.append({"classifier": name, "repeat": repeat, "fold": fold,
-                                   "fpr": fpr, "tpr": tpr})
+    tasks = [(repeat, fold, train, test) for repeat in range(repeats)
+             for fold, (train, test) in enumerate(grouped_folds(n_folds, y, groups,
+                                                                seed + repeat))]
+    outcomes = Parallel(n_jobs=n_jobs)(
+        delayed(_outer_fold)(names, x, y, groups, train, test, seed=seed, repeat=repeat,
+                             fold=fold) for repeat, fold, train, test in tasks)
+    rows = [row for fold_rows, _ in outcomes for row in fold_rows]
+    curves = [curve for _, fold_curves in outcomes for curve in fold_curves]
     return pd.DataFrame(rows), curves

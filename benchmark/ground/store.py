@@ -9,6 +9,8 @@
       metrics.csv         one row per (method, fold, case)
       classification.csv  one row per (mask source, classifier, fold)
       classification_scores.csv  the classifiers' score of every test case (ROC curves)
+      features_<source>.csv  mass features of every case's mask from one source (reference
+                          or a method), with case, label and patient: ``classify`` takes it
       cells/<method>/fold_<k>/
           metrics.csv, features.csv, predictions.npz, model.joblib or model.keras,
           history.csv (deep), done.json (written last: the cell is complete)
@@ -53,6 +55,22 @@ ROC_PNG = "roc.png"
 THUMBNAIL_SIDE = 256
 #: What temporary files look like (a leftover of a writer killed mid-write matches it).
 TEMPORARY_GLOB = ".*.tmp*"
+
+
+def features_csv(source: str) -> str:
+    """The name of a run's labelled feature table of one mask source (``classify`` reads it).
+
+    Examples
+    --------
+    >>> features_csv("reference")
+    'features_reference.csv'
+    """
+    return f"features_{source}.csv"
+
+
+def classify_dir(source: str) -> str:
+    """The folder in a run folder where ``classify RUN_DIR --source SOURCE`` writes."""
+    return f"classify_{source}"
 
 
 def cell_dir(run_dir: str | os.PathLike, method: str, fold: int) -> Path:

@@ -109,9 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     classify = sub.add_parser("classify", help="SVM / random forest on a feature table, "
                               "grouped cross-validation")
-    classify.add_argument("features", help="CSV: case, label (1/0), [patient], features")
+    classify.add_argument("features", help="CSV: case, label (1/0), [patient], features; or a "
+                          "run folder (its features_<source>.csv)")
+    classify.add_argument("--source", help="with a run folder: the mask source whose features "
+                          "to classify (default: reference; or a method's name)")
     classify.add_argument("--out", help="folder for the results table and the ROC figure "
-                          "(default: beside the CSV)")
+                          "(default: beside the CSV; for a run folder its classify_<source>)")
     classify.add_argument("--repeats", type=_positive_int, default=5,
                           help="repetitions of the 5-fold cross-validation (default 5)")
 

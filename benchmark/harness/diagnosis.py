@@ -116,6 +116,18 @@ def method_features(run_dir: str | os.PathLike, method: str, splits: dict) -> pd
                       for f in splits["folds"]], ignore_index=True)
 
 
+def write_feature_tables(run_dir: str | os.PathLike, sources: dict[str, pd.DataFrame],
+                         dataset) -> None:
+    """Write ``features_<source>.csv`` (case, label, patient, features) for every source."""
+    label = {c.id: c.label for c in dataset}
+    patient = {c.id: c.patient for c in dataset}
+    for source, table in sources.items():
+        table = table.copy()
+        table.insert(1, "label", table["case"].map(label).astype("Int64"))
+        table.insert(2, "patient", table["case"].map(patient))
+        store.write_csv(os.path.join(run_dir, store.features_csv(source)), table)
+
+
 def run_diagnosis(run_dir: str | os.PathLike, dataset, splits: dict, methods: list[str], *,
                   seed: int, tune_forest: bool = False, progress=None) -> dict:
     """The diagnosis stage of a run: classify every mask source, write both tables.
@@ -134,6 +146,7 @@ def run_diagnosis(run_dir: str | os.PathLike, dataset, splits: dict, methods: li
             progress.message("diagnosis: classifying the mass features of every mask source")
         sources = {"reference": reference_features(dataset)}
         sources |= {m: method_features(run_dir, m, splits) for m in methods}
+        write_feature_tables(run_dir, sources, dataset)
         results, scores = classify_sources(sources, dataset, splits, seed=seed,
                                            tune_forest=tune_forest)
     else:

@@ -1,7 +1,8 @@
-"""``python -m benchmark classify FEATURES.csv``: the course's classification exercise.
+"""``python -m benchmark classify FEATURES.csv|RUN_DIR``: the course's classification exercise.
 
 The table has a ``case`` column, numeric feature columns, a ``label`` column (1 malignant,
-0 benign) and optionally ``patient``. Every classifier of
+0 benign) and optionally ``patient``; a run folder gives the table of one mask source
+(``--source``, default the reference masks) that its diagnosis stage wrote. Every classifier of
 :data:`baselines.classifiers.CLASSIFIERS` is evaluated by stratified, patient-grouped 5-fold
 cross-validation repeated over seeds; ``classification.csv`` and ``roc.png`` are written.
 """
@@ -49,7 +50,7 @@ def read_feature_table(path: Path):
 
 
 def run_classify(features_csv, out_dir=None, *, repeats: int = 5, seed: int = 12345,
-                 n_folds: int = 5):
+                 n_folds: int = 5, n_jobs: int = -1):
     """Cross-validate every classifier on a feature table; write the CSV and ROC figure.
 
     Returns
@@ -62,7 +63,7 @@ def run_classify(features_csv, out_dir=None, *, repeats: int = 5, seed: int = 12
     out_dir = Path(out_dir) if out_dir is not None else features_csv.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     results, curves = cross_validate(x, y, groups, n_folds=n_folds, repeats=repeats,
-                                     seed=seed)
+                                     seed=seed, n_jobs=n_jobs)
     store.write_csv(out_dir / store.CLASSIFICATION_CSV, results, float_format="%.6g")
     from reports.plots import png_bytes, roc_comparison
 
@@ -74,14 +75,41 @@ def run_classify(features_csv, out_dir=None, *, repeats: int = 5, seed: int = 12
     return results
 
 
+def feature_table_path(path, source: str | None = None) -> Path:
+    """The feature table a path names: the CSV itself, or a run folder's table of ``source``.
+
+    Raises
+    ------
+    InputError
+        For a run folder without that source's table (listing the sources it has), or a
+        ``source`` given with a CSV.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        if source is not None:
+            raise InputError("--source picks a table in a run folder; this is a file", path)
+        return path
+    source = "reference" if source is None else source
+    table = path / store.features_csv(source)
+    if not table.is_file():
+        have = sorted(p.name.removeprefix("features_").removesuffix(".csv")
+                      for p in path.glob(store.features_csv("*")))
+        raise InputError(f"no feature table of source {source!r} (a run folder's diagnosis "
+                         f"stage writes them; this one has: {', '.join(have) or 'none'})", path)
+    return table
+
+
 def cmd_classify(args) -> int:
     """Cross-validate the classifiers on a feature table; print the mean ROC AUC of each."""
-    results = run_classify(args.features, args.out, repeats=args.repeats)
+    table = feature_table_path(args.features, args.source)
+    out = Path(args.out) if args.out else (
+        table.parent / store.classify_dir(table.stem.removeprefix("features_"))
+        if Path(args.features).is_dir() else table.parent)  # never over a run's own results
+    results = run_classify(table, out, repeats=args.repeats)
     summary = results.groupby("classifier", sort=False)["roc_auc"].agg(["mean", "std"])
     n_folds = results.groupby("classifier").size().iloc[0]
     print(f"ROC AUC over {n_folds} folds (5-fold, patient-grouped, {args.repeats} repeats):")
     for name, row in summary.iterrows():
         print(f"  {name:<15} {row['mean']:.3f} +- {row['std']:.3f}")
-    out = Path(args.out) if args.out else Path(args.features).parent
     print(f"wrote {out / store.CLASSIFICATION_CSV} and {out / store.ROC_PNG}")
     return 0

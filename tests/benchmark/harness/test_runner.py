@@ -355,3 +355,23 @@ def test_profiles_reach_the_methods_they_name():
     assert make_method("otsu", standard, seed=0).get_params() == {}
     quick = make_method("unet", PROFILES["quick"], seed=0)
     assert quick.run_eagerly and quick.input_size == 32 and quick.model_kwargs is None
+
+
+@backend_independent
+def test_classify_takes_a_runs_feature_tables_as_they_are(quick_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    table = pd.read_csv(run / "features_reference.csv", dtype={"case": str, "patient": str})
+    assert list(table.columns[:3]) == ["case", "label", "patient"] and len(table) == 40
+    assert set(table["label"]) == {0, 1}
+    for method in FAST:
+        assert (run / f"features_{method}.csv").is_file()
+    before = (run / "classification.csv").read_bytes()
+    out = cli("classify", run, "--source", "otsu", "--repeats", 1)
+    assert out.returncode == 0, out.stderr
+    assert (run / "classify_otsu" / "roc.png").is_file()
+    assert (run / "classification.csv").read_bytes() == before  # the run's own results kept
+    wrong = cli("classify", run, "--source", "snake")
+    assert wrong.returncode == 2 and "this one has: otsu, reference, region_growing" in wrong.stderr
