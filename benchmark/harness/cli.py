@@ -51,9 +51,9 @@ _positive_int, _non_negative_int, _fold_count = (_int_at_least(1), _int_at_least
                                                   _int_at_least(2))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The parser of every command (the README's "Commands" section)."""
-    parser = _Parser(prog=PROG, description="massbench: classical and deep mammographic mass "
+    parser = _Parser(prog=prog, description="massbench: classical and deep mammographic mass "
                      "segmentation, benchmarked on identical splits.")
     parser.add_argument("--version", action="version", version=f"massbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -163,12 +163,8 @@ def option_message(error: ParameterError) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    if argv is None and Path(sys.argv[0]).name == "massbench":  # the console script
-        parser.prog = "massbench"
-        for action in parser._subparsers._group_actions:
-            for name, sub in action.choices.items():
-                sub.prog = f"massbench {name}"
+    console_script = argv is None and Path(sys.argv[0]).name == "massbench"
+    parser = build_parser("massbench" if console_script else PROG)
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv

@@ -234,11 +234,12 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     prof = get_profile(profile)
     n_folds = folds if folds is not None else prof.n_folds
     check_n_folds(n_folds)
-    check_profile(prof, deep=not set(methods) <= set(method_names(deep=False)))
+    has_deep = not set(methods) <= set(method_names(deep=False))
+    check_profile(prof, deep=has_deep)
     seed = DEFAULT_SEED if seed is None else seed
     stages = {}
     dataset = _timed(stages, "load", load_stage, data, prof)
-    info = all_methods(deep=not set(methods) <= set(method_names(deep=False)))
+    info = all_methods(deep=has_deep)
     backend = None
     if any(info[m].family == "deep" for m in methods):
         from deep.device import backend_name
