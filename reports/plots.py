@@ -129,7 +129,7 @@ def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
 
 
 def draw_roc(ax, curves, *, folds: bool = True, label: str | None = None,
-             linestyle: str = "-") -> None:
+             linestyle: str = "-", diagonal: bool = True) -> None:
     """ROC curves on ``ax``: each fold thin grey (``folds``), their mean and a +-1 SD band.
 
     Parameters
@@ -142,6 +142,8 @@ def draw_roc(ax, curves, *, folds: bool = True, label: str | None = None,
     label : str, optional
         Legend label of the mean curve.
     linestyle : str, default "-"
+    diagonal : bool, default True
+        Draw the chance diagonal (once per axes: pass False for the further curves).
     """
     if folds:
         for fpr, tpr in curves:
@@ -151,7 +153,8 @@ def draw_roc(ax, curves, *, folds: bool = True, label: str | None = None,
         ax.fill_between(grid, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1),
                         color="0.8", alpha=0.6, linewidth=0)
         ax.plot(grid, mean, color="black", linewidth=1.6, linestyle=linestyle, label=label)
-    ax.plot([0, 1], [0, 1], color="0.5", linestyle=":", linewidth=0.8)
+    if diagonal:
+        ax.plot([0, 1], [0, 1], color="0.5", linestyle=":", linewidth=0.8)
 
 
 def roc_panels(scores: pd.DataFrame, classifier: str, sources: list[str]) -> Figure:
@@ -191,8 +194,9 @@ def roc_comparison(curves: dict[str, list]) -> plt.Figure:
     matplotlib.figure.Figure
     """
     fig, ax = plt.subplots(figsize=(5, 5))
-    for style, (name, own) in zip(["-", "--", ":"], curves.items(), strict=False):
-        draw_roc(ax, own, folds=False, label=name, linestyle=style)
+    for k, (style, (name, own)) in enumerate(zip(["-", "--", ":"], curves.items(),
+                                                 strict=False)):
+        draw_roc(ax, own, folds=False, label=name, linestyle=style, diagonal=k == 0)
     ax.set_xlabel("1 - specificity")
     ax.set_ylabel("sensitivity")
     ax.set_title("ROC, mean and +-1 SD over folds")

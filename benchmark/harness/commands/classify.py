@@ -102,9 +102,12 @@ def feature_table_path(path, source: str | None = None) -> Path:
 def cmd_classify(args) -> int:
     """Cross-validate the classifiers on a feature table; print the mean ROC AUC of each."""
     table = feature_table_path(args.features, args.source)
-    out = Path(args.out) if args.out else (
-        table.parent / store.classify_dir(table.stem.removeprefix("features_"))
-        if Path(args.features).is_dir() else table.parent)  # never over a run's own results
+    if args.out:
+        out = Path(args.out)
+    elif Path(args.features).is_dir():  # never over the run's own results
+        out = Path(args.features) / store.classify_dir(args.source or "reference")
+    else:
+        out = table.parent
     results = run_classify(table, out, repeats=args.repeats)
     summary = results.groupby("classifier", sort=False)["roc_auc"].agg(["mean", "std"])
     n_folds = results.groupby("classifier").size().iloc[0]

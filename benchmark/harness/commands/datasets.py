@@ -52,7 +52,7 @@ def cmd_make_phantom(args) -> int:
         seed=args.seed if args.seed is not None else defaults.seed,
         size=args.size if args.size is not None else defaults.size,
     )
-    check_phantom_settings(config.n_cases, config.seed, config.size, config.difficulty)
+    check_phantom_settings(config.n_cases, config.seed, config.size, config.difficulty)  # first
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", out)
