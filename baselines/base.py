@@ -9,9 +9,10 @@ bool mask per image on the image's own grid.
 
 :class:`TunedSegmenter` adds the tuning of free parameters on the training data (a small
 grid search on mean Dice), recorded in ``best_params_``, ``tuned_params_`` and
-``tuning_results_``. Classical methods fit on the training part and the validation part
-together (``val`` is appended to the training data), and learning methods hold out a
-seeded quarter of it for tuning.
+``tuning_results_``. Every method, classical or deep, uses a fold's data the same way: it
+learns on the training part and may use the validation part (``val``) for tuning and nothing
+else. A learning method learns each candidate on the training part and scores it on the
+validation part; no hold-out is carved anywhere else.
 """
 
 from __future__ import annotations
@@ -63,14 +64,8 @@ class Segmenter(BaseEstimator):
     def _check_params(self) -> None:
         """Further checks of the parameters (none by default)."""
 
-    def _fit_part(self, images, masks, rois, val) -> Part:
-        """The data a classical method fits on: the training part and the validation part."""
-        train, held = check_fit_inputs(images, masks, rois, val, needs_roi=self.needs_roi,
-                                       owner=type(self).__name__)
-        return train if held is None else train + held
-
     def fit(self, images, masks, *, rois=None, val=None):
-        """Fit on the training part (and ``val``, appended to it).
+        """Learn on the training part; tune on the validation part.
 
         Parameters
         ----------
@@ -81,19 +76,24 @@ class Segmenter(BaseEstimator):
         rois : sequence of tuple or None, optional
             ROI rectangles (required when ``needs_roi``).
         val : tuple, optional
-            The validation part, ``(images, masks)`` or ``(images, masks, rois)``.
+            The validation part, ``(images, masks)`` or ``(images, masks, rois)``: the cases
+            tuning candidates are scored on. Without it they are scored on the training
+            part itself (in-sample).
 
         Returns
         -------
         self
         """
-        part = self._fit_part(images, masks, rois, val)
+        train, held = check_fit_inputs(images, masks, rois, val, needs_roi=self.needs_roi,
+                                       owner=type(self).__name__)
         self._validate()
         start = time.perf_counter()
-        self.best_params_, self.tuning_results_ = self._tune(part)
+        self.best_params_, self.tuning_results_, model = self._tune(train, held)
         self.tuned_params_ = {k: self.best_params_[k] for k in self._grid()}
-        self.model_ = self._learn(part.images, part.masks, part.rois, self.best_params_)
-        self.n_fit_ = len(part)
+        self.model_ = model if model is not None else self._learn(
+            train.images, train.masks, train.rois, self.best_params_)
+        self.n_fit_ = len(train)
+        self.n_tuning_ = len(held) if held is not None else 0
         self.fit_time_s_ = time.perf_counter() - start
         return self
 
@@ -136,9 +136,12 @@ class Segmenter(BaseEstimator):
         """The tuning grid (empty for rule-based methods)."""
         return {}
 
-    def _tune(self, part: Part) -> tuple[dict, list]:
-        """The parameters to fit with and the tuning results (nothing to tune here)."""
-        return self.get_params(), []
+    def _tune(self, train: Part, held: Part | None) -> tuple[dict, list, object]:
+        """The parameters, the tuning results and the model learned with them (None: none).
+
+        Nothing to tune here; :class:`TunedSegmenter` searches its grid.
+        """
+        return self.get_params(), [], None
 
     def _learn(self, images, masks, rois, params):
         """Learn a model for one parameter combination (nothing for rule-based methods)."""
@@ -149,13 +152,13 @@ class Segmenter(BaseEstimator):
 
 
 class TunedSegmenter(Segmenter):
-    """A segmenter whose ``tuning_grid`` parameters are tuned on the training data by Dice.
+    """A segmenter whose ``tuning_grid`` parameters are tuned by Dice on the validation part.
 
     Subclasses have the parameters ``tune`` (False: no search), ``max_tuning_cases`` (the
-    cases the candidates are scored on: a seeded random subset) and ``random_state``.
-    Learning methods (``learns``) learn each candidate on three quarters of the data and
-    score it on the held-out quarter. Subclasses' ``__init__`` pass these three on to
-    ``TunedSegmenter.__init__``.
+    cases the candidates are scored on: a seeded random subset of the validation part) and
+    ``random_state``. A learning method (``learns``) learns each candidate on the training
+    part; the best candidate's model is the fitted model. Subclasses' ``__init__`` pass
+    these three on to ``TunedSegmenter.__init__``.
     """
 
     def __init__(self, *, tune=True, max_tuning_cases=40, random_state=0):
@@ -167,27 +170,27 @@ class TunedSegmenter(Segmenter):
         """The tuning grid, or an empty one when ``tune=False``."""
         return dict(self.tuning_grid) if self.tune else {}
 
-    def _tune(self, part: Part) -> tuple[dict, list]:
-        images, masks, rois = part.images, part.masks, part.rois
+    def _tune(self, train: Part, held: Part | None) -> tuple[dict, list, object]:
         base = self.get_params()
-        grid = [base | combo for combo in ParameterGrid(self._grid())] or [base]
-        rng = np.random.default_rng(self.random_state)
-        order = rng.permutation(len(images))
-        if self.learns and len(grid) > 1 and len(images) >= 4:
-            n_holdout = max(1, len(images) // 4)
-            learn_idx, pick = np.sort(order[n_holdout:]), np.sort(order[:n_holdout])
-        else:
-            learn_idx, pick = np.arange(len(images)), np.arange(len(images))
+        grid = [base | combo for combo in ParameterGrid(self._grid())]
+        if len(grid) < 2:  # one candidate: nothing to tune
+            return base, [], None
+        scored = held if held is not None and len(held) else train
+        pick = np.arange(len(scored))
         limit = self.max_tuning_cases
         if limit is not None and len(pick) > limit:
+            rng = np.random.default_rng(self.random_state)
             pick = np.sort(rng.choice(pick, limit, replace=False))
-        results = []
-        for params in grid if len(grid) > 1 else []:  # one candidate: nothing to tune
-            model = self._learn([images[i] for i in learn_idx], [masks[i] for i in learn_idx],
-                                [rois[i] for i in learn_idx], params)
-            preds = [self._segment(images[i], rois[i], params, model) for i in pick]
-            scores = [dice_score(masks[i], p) for i, p in zip(pick, preds, strict=True)]
-            results.append({"params": {k: params[k] for k in self._grid()},
-                            "mean_dice": float(np.nanmean(scores))})
-        best = int(np.argmax([r["mean_dice"] for r in results])) if results else 0
-        return dict(grid[best]), results
+        results, best, best_model = [], 0, None
+        for k, params in enumerate(grid):
+            model = self._learn(train.images, train.masks, train.rois, params)
+            preds = [self._segment(scored.images[i], scored.rois[i], params, model)
+                     for i in pick]
+            scores = [dice_score(scored.masks[i], p) for i, p in zip(pick, preds, strict=True)]
+            mean = float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan
+            results.append({"params": {key: params[key] for key in self._grid()},
+                            "mean_dice": mean})
+            if k == 0 or mean > results[best]["mean_dice"] or not np.isfinite(
+                    results[best]["mean_dice"]):  # the first best candidate is kept
+                best, best_model = k, model
+        return dict(grid[best]), results, best_model

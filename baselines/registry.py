@@ -10,12 +10,13 @@ from functools import partial
 
 from baselines.active_contours import ChanVese, GeodesicActiveContour
 from baselines.base import Segmenter
+from baselines.floors import PriorDisk, RoiEllipse
 from baselines.pixel_classifiers import PixelLinearSVM, PixelRandomForest
 from baselines.radial import RadialMaxVariance
 from baselines.region_growing import OtsuThreshold, RegionGrowing
 
 SEGMENTERS = {
-    "otsu": (OtsuThreshold, "global Otsu threshold, component under the seed (the floor)"),
+    "otsu": (OtsuThreshold, "global Otsu threshold, component under the ROI seed"),
     "region_growing": (RegionGrowing, "seeded region growing from the ROI seed"),
     "region_growing_auto": (partial(RegionGrowing, automatic=True),
                             "seeded region growing, seed found automatically"),
@@ -30,6 +31,8 @@ SEGMENTERS = {
                       "the course's radial max-variance algorithm (Delogu et al. 2007)"),
     "pixel_rf": (PixelRandomForest, "random forest on multiscale pixel features"),
     "pixel_svm": (PixelLinearSVM, "linear SVM on multiscale pixel features"),
+    "roi_ellipse": (RoiEllipse, "floor: the ellipse inscribed in the ROI box (reads no pixel)"),
+    "prior_disk": (PriorDisk, "floor: the training lesions' mean disk (reads no pixel)"),
 }
 
 #: Short names accepted by ``segment --method``.
@@ -62,4 +65,4 @@ def rule_based_semi_automatic() -> list[str]:
     ``segment`` command), as the course made its own.
     """
     return [name for name, (factory, _) in SEGMENTERS.items()
-            if factory().needs_roi and not factory().learns]
+            if factory().needs_roi and not factory().learns and factory().family != "floor"]

@@ -1,4 +1,9 @@
-"""Resizing to the model's grid and back, and the augmenting batch feeder.
+"""Resizing to the model's grid and back, the ROI crops of the ROI track, and the batch feeder.
+
+In the ROI track (``DeepSegmenter(use_roi=True)``) a model sees the ROI box plus a context
+margin of :data:`ROI_CONTEXT` of the box's size on each side (the same for every model),
+resized to its grid; its prediction is resized back to the crop and pasted into the image,
+everything outside the ROI box being background.
 
 Augmentation (random flips, 90-degree rotations, small intensity scale and offset) is done
 in NumPy inside a ``keras.utils.PyDataset`` from a seeded generator, so that the same seed
@@ -11,6 +16,55 @@ from __future__ import annotations
 import keras
 import numpy as np
 from skimage.transform import resize
+
+#: Context kept around the ROI box in the ROI track, as a fraction of the box's size per side.
+ROI_CONTEXT = 0.10
+
+
+def crop_box(roi, shape, *, context: float = ROI_CONTEXT) -> tuple[int, int, int, int]:
+    """The crop of the ROI track: the ROI box grown by ``context`` of its size, clipped.
+
+    Examples
+    --------
+    >>> crop_box((20, 39, 10, 59), (64, 64))
+    (18, 41, 5, 63)
+    """
+    r0, r1, c0, c1 = (int(v) for v in roi)
+    pad_r, pad_c = round(context * (r1 - r0 + 1)), round(context * (c1 - c0 + 1))
+    return (max(0, r0 - pad_r), min(shape[0] - 1, r1 + pad_r),
+            max(0, c0 - pad_c), min(shape[1] - 1, c1 + pad_c))
+
+
+def crop(image: np.ndarray, box) -> np.ndarray:
+    """The part of an image inside an inclusive box ``(row_min, row_max, col_min, col_max)``."""
+    r0, r1, c0, c1 = box
+    return np.asarray(image)[r0:r1 + 1, c0:c1 + 1]
+
+
+def paste(values: np.ndarray, box, roi, shape) -> np.ndarray:
+    """Put a crop's values back at ``box`` on an image grid of ``shape``; zero outside ``roi``.
+
+    Examples
+    --------
+    >>> full = paste(np.ones((4, 6)), (1, 4, 2, 7), (2, 3, 2, 7), (6, 9))
+    >>> full.astype(int)[:, 1:8]
+    array([[0, 0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0, 0],
+           [0, 1, 1, 1, 1, 1, 1],
+           [0, 1, 1, 1, 1, 1, 1],
+           [0, 0, 0, 0, 0, 0, 0],
+           [0, 0, 0, 0, 0, 0, 0]])
+    """
+    values = np.asarray(values)
+    r0, r1, c0, c1 = box
+    if values.shape != (r1 - r0 + 1, c1 - c0 + 1):
+        raise ValueError(f"a crop of shape {values.shape} does not fit the box {tuple(box)}")
+    full = np.zeros(tuple(shape), dtype=values.dtype)
+    full[r0:r1 + 1, c0:c1 + 1] = values
+    keep = np.zeros(tuple(shape), dtype=bool)
+    keep[roi[0]:roi[1] + 1, roi[2]:roi[3] + 1] = True
+    full[~keep] = 0
+    return full
 
 
 def to_model_grid(images, size: int) -> np.ndarray:

@@ -20,7 +20,7 @@ from baselines.features import MassFeatures  # noqa: E402
 from baselines.registry import SEGMENTERS, make_segmenter  # noqa: E402
 from benchmark.ground.data import make_phantom  # noqa: E402
 from benchmark.ground.metrics import score_masks  # noqa: E402
-from benchmark.ground.roi import roi_from_mask  # noqa: E402
+from benchmark.ground.roi import draw_roi  # noqa: E402
 from benchmark.ground.splits import make_splits  # noqa: E402
 from benchmark.harness.commands.classify import run_classify  # noqa: E402
 
@@ -40,7 +40,8 @@ def main(out: Path) -> None:
             model = make_segmenter(name)
 
             def rois(cases, model=model):
-                return [roi_from_mask(c.mask) for c in cases] if model.needs_roi else None
+                return ([draw_roi(c.mask, seed=0, case_id=c.id) for c in cases]
+                        if model.needs_roi else None)
 
             model.fit([c.image for c in train], [c.mask for c in train], rois=rois(train))
             for case, mask in zip(test, model.predict([c.image for c in test], rois=rois(test)),

@@ -2,9 +2,10 @@
 
 Runs are comparable only when their ``splits.json`` are identical (same dataset fingerprint,
 same folds); otherwise the comparison is refused, naming the fingerprint that differs. For
-each method present in every run: mean Dice per run, the difference from the first run and a
-paired Wilcoxon test against it (case by case, Holm-corrected per run), and the training /
-prediction speed per run.
+each method present in every run, ranked within its track (ROI given / automatic) by the
+first run's mean: mean Dice per run, the difference from the first run and a paired
+Wilcoxon test against it (differences averaged per patient, tested over patients,
+Holm-corrected per run), and the training / prediction speed per run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports.rundata import RunData
-from reports.stats import holm, wilcoxon_pair
+from reports.stats import TRACKS, holm, track_of, wilcoxon_pair
 from reports.structure import fmt, fmt_p, method_speed
 
 
@@ -51,15 +52,19 @@ def build_compare(runs: list[RunData]) -> dict:
     base = runs[0]
     wide = {i: r.metrics.pivot_table(index="case", columns="method", values="dice",
                                      aggfunc="first") for i, r in enumerate(runs)}
+    patients = base.metrics.drop_duplicates("case").set_index("case")["patient"]
+    track = {m: track_of(base.record["methods"][m]["needs_roi"]) for m in methods}
+    order = list(TRACKS.values())
+    methods.sort(key=lambda m: (order.index(track[m]), -float(wide[0][m].mean())))
     tests = {i: [] for i in range(1, len(runs))}
     for i in range(1, len(runs)):
         for method in methods:
-            p_value = wilcoxon_pair(wide[i][method], wide[0][method])["p_value"]
+            p_value = wilcoxon_pair(wide[i][method], wide[0][method], patients)["p_value"]
             tests[i].append(p_value)
         tests[i] = holm(tests[i])
     rows = []
     for k, method in enumerate(methods):
-        row = {"method": method, "values": []}
+        row = {"method": method, "track": track[method], "values": []}
         base_mean = float(wide[0][method].mean())
         for i, run in enumerate(runs):
             mean = float(wide[i][method].mean())
@@ -74,6 +79,8 @@ def build_compare(runs: list[RunData]) -> dict:
                      "backend": r.record["settings"].get("keras_backend") or "none",
                      "device": r.record.get("device", "cpu"),
                      "profile": r.record["settings"]["profile"],
+                     "roi_margin": ",".join(f"{float(v):g}" for v in
+                                           r.record["settings"].get("roi_margin") or []) or "?",
                      "machine": r.record.get("machine", {}).get("cpu", "?"),
                      "versions": ", ".join(f"{k} {v}" for k, v in
                                            sorted(r.record.get("versions", {}).items())),
@@ -82,6 +89,8 @@ def build_compare(runs: list[RunData]) -> dict:
     return {"title": "massbench comparison: " + " vs ".join(labels), "labels": labels,
             "base": labels[0], "fingerprint": base.splits.get("fingerprint"),
             "n_folds": len(base.splits["folds"]), "rows": rows, "runs": environments,
+            "tracks": [{"name": name, "rows": [r for r in rows if r["track"] == name]}
+                       for name in order if any(r["track"] == name for r in rows)],
             "only_some": sorted({m for r in runs for m in r.methods} - set(methods))}
 
 

@@ -76,10 +76,11 @@ def examples(items: list[tuple[str, np.ndarray, np.ndarray, str]]) -> Figure:
     return _embed(fig, f"Example crops with the reference mask outlined: {names}.")
 
 
-def distributions(metrics: pd.DataFrame, methods: list[str], metric: str, label: str) -> Figure:
-    """Box plot with the cases as points, one row per method."""
+def distributions(metrics: pd.DataFrame, methods: list[str], metric: str, label: str, *,
+                  floor: str | None = None, title: str | None = None) -> Figure:
+    """Box plot with the cases as points, one row per method; the floor's mean as a line."""
     data = metrics[metrics["method"].isin(methods)]
-    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(methods) + 1.2))
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(methods) + 1.4))
     sns.boxplot(data=data, y="method", x=metric, order=methods, ax=ax, color="0.85",
                 showfliers=False, linewidth=0.8)
     sns.stripplot(data=data, y="method", x=metric, order=methods, ax=ax, color="0.15",
@@ -87,9 +88,20 @@ def distributions(metrics: pd.DataFrame, methods: list[str], metric: str, label:
     ax.set_xlabel(label)
     ax.set_ylabel("")
     ax.grid(axis="x", color="0.9")
+    floor_text = ""
+    if floor is not None:
+        level = float(data.loc[data["method"] == floor, metric].mean())
+        if np.isfinite(level):
+            ax.axvline(level, color="tab:red", linestyle="--", linewidth=1.1,
+                       label=f"floor: {floor} mean {level:.3g}")
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, fontsize=8)
+            floor_text = f" The dashed red line is the mean of the floor, {floor} ({level:.3g})."
+    if title:
+        ax.set_title(title, loc="right", fontsize=9)
     return _embed(fig, f"Box and strip plot of {label} per case for each method "
-                       f"({', '.join(methods)}); the box spans the quartiles, the line is the "
-                       "median, each dot a test case.")
+                       f"({', '.join(methods)}){f', track {title}' if title else ''}; the box "
+                       "spans the quartiles, the line is the median, each dot a test case."
+                       + floor_text)
 
 
 def gallery_row(method: str, items: list[tuple[str, str, float, np.ndarray, np.ndarray,

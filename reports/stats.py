@@ -1,14 +1,21 @@
-"""The statistics of the report: bootstrap confidence intervals and paired tests.
+"""The statistics of the report: patient-level bootstrap intervals and paired tests, by track.
 
-Means, medians and 95 % bootstrap intervals (BCa, :func:`scipy.stats.bootstrap`, seeded) of
-each metric over cases; paired Wilcoxon signed-rank tests (:func:`scipy.stats.wilcoxon`) of
-every method against the best one, on the cases both scored, with Holm's step-down
-correction of the family of p-values.
+A patient's views are not independent cases, so every interval and test here treats the
+patient as the unit:
+
+- the 95 % interval of a mean over cases is a *cluster* (two-level) bootstrap: patients are
+  drawn with replacement, each bringing all of its cases (:func:`cluster_bootstrap_ci`,
+  percentile interval, seeded);
+- a paired test averages each patient's case-by-case differences first, then runs the
+  Wilcoxon signed-rank test (:func:`scipy.stats.wilcoxon`) over patients
+  (:func:`wilcoxon_pair`), Holm-corrected over the family of comparisons.
+
+Methods are ranked and tested only within their **track**: "ROI given" (semi-automatic
+methods, told where the mass is by an ROI box) or "automatic" (the image alone); each track
+has its floor (family ``floor``), which reads no pixel of the image.
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,6 +23,8 @@ from scipy import stats
 
 from benchmark.ground.metrics import METRICS
 
+#: The two tracks, by whether a method is given an ROI (``needs_roi``).
+TRACKS = {True: "ROI given", False: "automatic"}
 #: Metrics of the leaderboard (their direction and label come from ``METRICS``).
 LEADERBOARD_METRICS = ("dice", "jaccard", "hd95", "assd")
 N_RESAMPLES = 2000
@@ -23,55 +32,101 @@ N_RESAMPLES = 2000
 ROC_GRID = np.linspace(0, 1, 101)
 
 
-def bootstrap_ci(values, *, seed: int = 0, confidence: float = 0.95) -> tuple[float, float]:
-    """Bootstrap confidence interval of the mean (NaNs dropped).
+def track_of(needs_roi) -> str:
+    """The track a method ranks in.
+
+    Examples
+    --------
+    >>> track_of(True), track_of(False)
+    ('ROI given', 'automatic')
+    """
+    return TRACKS[bool(needs_roi)]
+
+
+def cluster_bootstrap_ci(values, groups, *, seed: int = 0, confidence: float = 0.95,
+                         n_resamples: int = N_RESAMPLES) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean over cases, resampling groups (patients).
+
+    Each resample draws as many groups as there are, with replacement, and takes the mean
+    over all the cases of the groups drawn (a group drawn twice counts twice). Cases with a
+    NaN value are left out first.
+
+    Parameters
+    ----------
+    values : (n,) array_like of float
+        One value per case.
+    groups : (n,) array_like
+        The group (patient) of every case.
+    seed : int, default 0
+    confidence : float, default 0.95
+    n_resamples : int, default 2000
 
     Returns
     -------
     low, high : float
-        NaN when fewer than two values are left; the value itself when all are equal.
+        NaN with fewer than two values or fewer than two groups (no spread between groups
+        can be estimated); the value itself when all values are equal.
+
+    Examples
+    --------
+    Two identical views per patient carry no more information than one:
+
+    >>> one = cluster_bootstrap_ci([0.2, 0.9, 0.5, 0.7], ["a", "b", "c", "d"])
+    >>> two = cluster_bootstrap_ci([0.2, 0.2, 0.9, 0.9, 0.5, 0.5, 0.7, 0.7],
+    ...                            ["a", "a", "b", "b", "c", "c", "d", "d"])
+    >>> one == two
+    True
     """
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
+    groups = np.asarray(groups)
+    if values.shape != groups.shape:
+        raise ValueError(f"got {values.size} values but {groups.size} group labels")
+    keep = np.isfinite(values)
+    values, groups = values[keep], groups[keep]
     if len(values) < 2:
         return (np.nan, np.nan)
     if np.all(values == values[0]):
         return (float(values[0]), float(values[0]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # degenerate BCa on tiny samples
-        result = stats.bootstrap((values,), np.mean, confidence_level=confidence,
-                                 n_resamples=N_RESAMPLES, method="BCa",
-                                 rng=np.random.default_rng(seed), vectorized=True)
-    low, high = result.confidence_interval
-    if not (np.isfinite(low) and np.isfinite(high)):  # BCa failed: fall back to percentile
-        result = stats.bootstrap((values,), np.mean, confidence_level=confidence,
-                                 n_resamples=N_RESAMPLES, method="percentile",
-                                 rng=np.random.default_rng(seed), vectorized=True)
-        low, high = result.confidence_interval
+    _, inverse = np.unique(groups, return_inverse=True)
+    sums = np.bincount(inverse, weights=values)
+    counts = np.bincount(inverse).astype(float)
+    k = len(sums)
+    if k < 2:
+        return (np.nan, np.nan)
+    draws = np.random.default_rng(seed).integers(0, k, size=(n_resamples, k))
+    means = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(means, [alpha, 1 - alpha])
     return float(low), float(high)
 
 
 def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> pd.DataFrame:
-    """Mean, median and 95 % CI of every leaderboard metric per method, best Dice first.
+    """Mean, median and patient-level 95 % CI of every leaderboard metric per method.
+
+    Best mean Dice first.
 
     Returns
     -------
     DataFrame
         Index: method; columns ``<metric>_mean``, ``<metric>_median``, ``<metric>_low``,
-        ``<metric>_high``, ``n_cases``, ``n_empty`` (cases flagged: one mask empty).
+        ``<metric>_high``, ``n_cases``, ``n_patients``, ``n_empty`` (predictions that are
+        empty where the reference is not), ``n_flagged`` (cases where exactly one of the two
+        masks is empty: their distances take the image diagonal).
     """
     rows = []
     for method in methods:
         part = metrics[metrics["method"] == method]
         row = {"method": method, "n_cases": len(part),
-               "n_empty": int(part["empty_flag"].astype(bool).sum())}
+               "n_patients": int(part["patient"].nunique()),
+               "n_empty": int(((part["tp"] + part["fp"]) == 0).sum()),
+               "n_flagged": int(part["empty_flag"].astype(bool).sum())}
         for metric in LEADERBOARD_METRICS:
             values = part[metric].to_numpy(float)
-            row[f"{metric}_mean"] = float(np.nanmean(values)) if np.isfinite(values).any() \
-                else np.nan
-            row[f"{metric}_median"] = float(np.nanmedian(values)) if np.isfinite(
-                values).any() else np.nan
-            row[f"{metric}_low"], row[f"{metric}_high"] = bootstrap_ci(values, seed=seed)
+            finite = np.isfinite(values).any()
+            row[f"{metric}_mean"] = float(np.nanmean(values)) if finite else np.nan
+            row[f"{metric}_median"] = float(np.nanmedian(values)) if finite else np.nan
+            row[f"{metric}_low"], row[f"{metric}_high"] = cluster_bootstrap_ci(
+                values, part["patient"].to_numpy(), seed=seed)
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     return table.sort_values("dice_mean", ascending=False, kind="stable")
@@ -97,23 +152,31 @@ def holm(p_values) -> np.ndarray:
     return adjusted
 
 
-def wilcoxon_pair(a: pd.Series, b: pd.Series) -> dict:
+def wilcoxon_pair(a: pd.Series, b: pd.Series, groups: pd.Series | None = None) -> dict:
     """Wilcoxon signed-rank test of ``a`` against ``b``, paired by index (NaN pairs dropped).
+
+    With ``groups`` (index -> patient), each patient's differences are averaged first and
+    the test runs over patients: a patient's two views are not two independent pairs.
 
     Returns
     -------
     dict
-        ``n_pairs``, ``median_difference`` (a minus b), ``statistic``, ``p_value``; the
-        p-value is 1 when every difference is zero and NaN with fewer than two pairs.
+        ``n_pairs`` (cases), ``n_units`` (what the test ran over: patients, or cases without
+        groups), ``median_difference`` (a minus b, over those units), ``statistic``,
+        ``p_value``; the p-value is 1 when every difference is zero and NaN with fewer than
+        two units.
     """
     pair = pd.concat([a, b], axis=1, keys=["a", "b"]).dropna()
-    diff = (pair["a"] - pair["b"]).to_numpy()
+    diff = pair["a"] - pair["b"]
+    if groups is not None and len(diff):
+        diff = diff.groupby(groups.reindex(diff.index).to_numpy()).mean()
+    diff = diff.to_numpy(float)
     if len(diff) < 2 or np.all(diff == 0):
         statistic, p_value = np.nan, (1.0 if len(diff) >= 2 else np.nan)
     else:
-        result = stats.wilcoxon(pair["a"], pair["b"])
+        result = stats.wilcoxon(diff)
         statistic, p_value = float(result.statistic), float(result.pvalue)
-    return {"n_pairs": len(diff),
+    return {"n_pairs": len(pair), "n_units": len(diff),
             "median_difference": float(np.median(diff)) if len(diff) else np.nan,
             "statistic": statistic, "p_value": p_value}
 
@@ -144,29 +207,45 @@ def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return grid, tprs.mean(axis=0), tprs.std(axis=0)
 
 
-def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice") -> pd.DataFrame:
-    """Wilcoxon signed-rank test of every method against the best one on ``metric``.
+def _wide(metrics: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Cases x methods table of one metric, and every case's patient."""
+    wide = metrics.pivot_table(index="case", columns="method", values=metric, aggfunc="first",
+                               dropna=False)
+    patients = metrics.drop_duplicates("case").set_index("case")["patient"]
+    return wide, patients
 
-    The best method has the best mean (in the metric's direction, from ``METRICS``); each
-    other method is paired with it case by case (cases where either value is NaN are
-    dropped). p-values are Holm-corrected over the comparisons.
+
+def best_method(metrics: pd.DataFrame, methods: list[str], metric: str = "dice") -> str:
+    """The method with the best mean of ``metric`` (in its direction, from ``METRICS``)."""
+    means = metrics[metrics["method"].isin(methods)].groupby("method")[metric].mean()
+    means = means.reindex(methods)
+    return means.idxmax() if METRICS[metric].higher_is_better else means.idxmin()
+
+
+def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice", *,
+                 against: str | None = None) -> pd.DataFrame:
+    """Patient-level Wilcoxon test of every method against one (default: the best) on ``metric``.
+
+    Give the methods of one track: methods are compared only within their track. Each
+    other method is paired with ``against`` case by case (cases where either value is NaN
+    are dropped), the differences are averaged per patient and tested over patients
+    (:func:`wilcoxon_pair`); p-values are Holm-corrected over the comparisons.
 
     Returns
     -------
     DataFrame
-        Columns ``method, best, n_pairs, median_difference, statistic, p_value, p_holm``;
-        ``median_difference`` is method minus best.
+        Columns ``method, best, n_pairs, n_units, median_difference, statistic, p_value,
+        p_holm``; ``median_difference`` is method minus ``against``, over patients.
     """
-    wide = metrics.pivot_table(index="case", columns="method", values=metric, aggfunc="first",
-                               dropna=False)
-    means = wide[methods].mean()
-    best = means.idxmax() if METRICS[metric].higher_is_better else means.idxmin()
+    wide, patients = _wide(metrics, metric)
+    best = against if against is not None else best_method(metrics, methods, metric)
     rows = []
     for method in methods:
         if method == best:
             continue
-        rows.append({"method": method, "best": best, **wilcoxon_pair(wide[method], wide[best])})
-    table = pd.DataFrame(rows, columns=["method", "best", "n_pairs", "median_difference",
-                                        "statistic", "p_value"])
+        rows.append({"method": method, "best": best,
+                     **wilcoxon_pair(wide[method], wide[best], patients)})
+    table = pd.DataFrame(rows, columns=["method", "best", "n_pairs", "n_units",
+                                        "median_difference", "statistic", "p_value"])
     table["p_holm"] = holm(table["p_value"]) if len(table) else []
     return table

@@ -14,7 +14,14 @@ import pandas as pd
 from benchmark.ground.metrics import METRICS
 from reports import plots
 from reports.rundata import RunData
-from reports.stats import LEADERBOARD_METRICS, N_RESAMPLES, leaderboard, paired_tests
+from reports.stats import (
+    LEADERBOARD_METRICS,
+    N_RESAMPLES,
+    TRACKS,
+    leaderboard,
+    paired_tests,
+    track_of,
+)
 
 REFERENCE_NOTES = {
     "exact": "The reference masks are exact: the phantom draws each mass body before blur "
@@ -108,6 +115,10 @@ def method_section(run: RunData) -> list[dict]:
                       f"{params.get('input_size', '?')} px{arch_text}; epochs run (best): "
                       + ", ".join(f"{c.get('epochs_run')} ({c.get('best_epoch')})"
                                   for c in cells))
+        elif "radius" in cells[0]:  # the prior disk: what it learned on each fold
+            detail = "disk learned per fold (centre row, col; radius, as fractions of the " \
+                     "image): " + "; ".join(f"{c['centre'][0]:.2f}, {c['centre'][1]:.2f}; "
+                                            f"{c['radius']:.3f}" for c in cells)
         else:
             tuned = [c.get("tuned_params") or {} for c in cells]
             if any(tuned):
@@ -116,20 +127,61 @@ def method_section(run: RunData) -> list[dict]:
             else:
                 detail = "no free parameters tuned"
         rows.append({"method": method, "family": meta["family"],
-                     "roi": roi_kind(meta["needs_roi"]), "description": meta["description"],
+                     "roi": roi_kind(meta["needs_roi"]), "track": track_of(meta["needs_roi"]),
+                     "description": meta["description"],
                      "detail": detail})
     return rows
 
 
-def leaderboard_section(run: RunData, seed: int) -> dict:
-    """The leaderboard table (mean, median, CI per metric) and the paired tests."""
-    board = leaderboard(run.metrics, run.methods, seed=seed)
-    roi = {m: run.record["methods"][m]["needs_roi"] for m in run.methods}
+def track_methods(run: RunData) -> dict[str, list[str]]:
+    """Track name -> its methods in run order (the ROI-given track first; empty ones left out)."""
+    tracks = {name: [] for name in TRACKS.values()}
+    for method in run.methods:
+        tracks[track_of(run.record["methods"][method]["needs_roi"])].append(method)
+    return {name: methods for name, methods in tracks.items() if methods}
+
+
+def floor_of(run: RunData, methods: list[str]) -> str | None:
+    """The floor (family ``floor``) among a track's methods, if it ran."""
+    floors = [m for m in methods if run.record["methods"][m]["family"] == "floor"]
+    return floors[0] if floors else None
+
+
+def roi_note(run: RunData) -> str:
+    """How the run's ROI boxes were drawn, in words."""
+    margin = run.record["settings"].get("roi_margin")
+    if margin is None:  # a run made before the boxes were drawn per case
+        return "Each ROI box is the reference bounding box grown by a fixed margin."
+    low, high = (100 * float(v) for v in margin)
+    if high == 0:
+        return ("Each ROI box is the tight bounding box of the reference mask (--roi-margin "
+                "0,0): the box gives the lesion's extent away exactly.")
+    return (f"Each ROI box is the box a user would draw: the reference bounding box with each "
+            f"of its four sides moved outwards by its own margin, drawn uniformly from "
+            f"{low:g}-{high:g} % of the lesion's extent on that axis (seeded by the run seed "
+            f"and the case id, clipped to the image, never inside the lesion); every method "
+            f"gets the same boxes, listed in rois.csv.")
+
+
+def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
+                floor_tests: pd.DataFrame | None) -> list[dict]:
     rows = []
+    floor_mean = board.loc[floor, "dice_mean"] if floor is not None else np.nan
+    tests = floor_tests.set_index("method") if floor_tests is not None else None
     for rank, (method, row) in enumerate(board.iterrows(), start=1):
-        cells = {"rank": rank, "method": method, "roi": roi_kind(roi[method]),
-                 "roi_short": "ROI given" if roi[method] else "automatic",
-                 "n": int(row["n_cases"]), "empty": int(row["n_empty"])}
+        cells = {"rank": rank, "method": method,
+                 "family": run.record["methods"][method]["family"],
+                 "n": int(row["n_cases"]), "patients": int(row["n_patients"]),
+                 "empty": int(row["n_empty"]), "is_floor": method == floor,
+                 "floor_difference": "", "below_floor": False}
+        if floor is not None and method != floor:
+            difference = row["dice_mean"] - floor_mean
+            p_holm = tests.loc[method, "p_holm"] if method in tests.index else np.nan
+            cells["floor_difference"] = f"{difference:+.3f}"
+            cells["floor_p"] = fmt_p(p_holm)
+            # above the floor: a higher mean, and a patient-level test that says so
+            cells["below_floor"] = not (difference > 0 and np.isfinite(p_holm)
+                                        and p_holm < 0.05)
         for metric in LEADERBOARD_METRICS:
             digits = 3 if metric in ("dice", "jaccard") else 2
             cells[metric] = {
@@ -139,27 +191,52 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
                 "sort": row[f"{metric}_mean"] if np.isfinite(row[f"{metric}_mean"]) else "",
             }
         rows.append(cells)
+    return rows
+
+
+def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
     tests = []
     for metric in ("dice", "hd95"):
-        table = paired_tests(run.metrics, run.methods, metric)
-        best = table["best"].iloc[0] if len(table) else (run.methods[0] if run.methods else "")
+        table = paired_tests(run.metrics, methods, metric)
+        best = table["best"].iloc[0] if len(table) else methods[0]
         tests.append({
             "metric": METRICS[metric].label, "best": best,
-            "rows": [{"method": r.method, "n": r.n_pairs,
+            "rows": [{"method": r.method, "n": r.n_pairs, "patients": r.n_units,
                       "difference": fmt(r.median_difference, 3 if metric == "dice" else 2),
                       "statistic": fmt(r.statistic, 1), "p": fmt_p(r.p_value),
                       "p_holm": fmt_p(r.p_holm),
                       "significant": bool(np.isfinite(r.p_holm) and r.p_holm < 0.05)}
                      for r in table.itertuples()],
         })
-    order = list(board.index)
-    figures = [plots.distributions(run.metrics, order, m, METRICS[m].label)
-               for m in ("dice", "hd95")]
+    return tests
+
+
+def leaderboard_section(run: RunData, seed: int) -> dict:
+    """One leaderboard per track (mean, median, patient-level CI), floors and paired tests."""
+    tracks = []
+    for name, methods in track_methods(run).items():
+        board = leaderboard(run.metrics, methods, seed=seed)
+        floor = floor_of(run, methods)
+        floor_tests = (paired_tests(run.metrics, methods, "dice", against=floor)
+                       if floor is not None and len(methods) > 1 else None)
+        order = list(board.index)
+        floor_dice = {"dice": board.loc[floor, "dice_mean"]} if floor is not None else {}
+        rows = _board_rows(run, board, floor, floor_tests)
+        tracks.append({
+            "name": name, "key": "roi" if name == TRACKS[True] else "automatic",
+            "floor": floor, "rows": rows, "order": order,
+            "floor_dice": fmt(floor_dice.get("dice")),
+            "below_floor": [r["method"] for r in rows if r["below_floor"]],
+            "tests": _test_tables(run, methods) if len(methods) > 1 else [],
+            "figures": [plots.distributions(run.metrics, order, m, METRICS[m].label,
+                                            floor=floor, title=name)
+                        for m in ("dice", "hd95")],
+        })
     return {"metrics": [{"key": k, "label": METRICS[k].label,
                          "better": "higher" if METRICS[k].higher_is_better else "lower"}
                         for k in LEADERBOARD_METRICS],
-            "rows": rows, "tests": tests, "figures": figures, "order": order,
-            "n_resamples": N_RESAMPLES}
+            "tracks": tracks, "order": [m for t in tracks for m in t["order"]],
+            "n_resamples": N_RESAMPLES, "roi_note": roi_note(run)}
 
 
 def gallery_section(run: RunData, order: list[str]) -> list[dict]:

@@ -43,11 +43,6 @@ class Part:
     def __len__(self) -> int:
         return len(self.images)
 
-    def __add__(self, other: Part) -> Part:
-        return Part(self.images + other.images,
-                    None if self.masks is None or other.masks is None
-                    else self.masks + other.masks, self.rois + other.rois)
-
 
 def check_part(images, masks=None, rois=None, *, needs_roi: bool, owner: str,
                what: str = "image") -> Part:

@@ -5,6 +5,7 @@
     RUN_DIR/
       run.json            settings, dataset fingerprint, versions, backend, device, timings
       splits.json
+      rois.csv            the ROI rectangle of every case (drawn once, reused on resume)
       cases.npz           images (8-bit, at most 256 px a side) and reference masks
       metrics.csv         one row per (method, fold, case)
       classification.csv  one row per (mask source, classifier, fold)
@@ -36,6 +37,7 @@ import pandas as pd
 
 RUN_JSON = "run.json"
 SPLITS_JSON = "splits.json"
+ROIS_CSV = "rois.csv"
 METRICS_CSV = "metrics.csv"
 CLASSIFICATION_CSV = "classification.csv"
 SCORES_CSV = "classification_scores.csv"

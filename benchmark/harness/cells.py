@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,6 @@ import pandas as pd
 from benchmark.ground import store
 from benchmark.ground.data.records import Case
 from benchmark.ground.metrics import METRICS, score_masks
-from benchmark.ground.roi import roi_from_mask
 from benchmark.harness.profiles import Profile
 
 #: Columns of ``metrics.csv``, in order.
@@ -42,6 +42,8 @@ class CellTask:
     train: tuple[Case, ...]
     val: tuple[Case, ...]
     test: tuple[Case, ...]
+    #: Case id -> ROI rectangle, the run's ``rois.csv`` (every case the cell sees).
+    rois: Mapping[str, tuple[int, int, int, int]]
     #: Threads a worker may use (None: leave the libraries' defaults).
     threads: int | None = None
 
@@ -67,14 +69,14 @@ def run_cell(task: CellTask) -> dict:
         from deep.device import limit_backend_threads  # a backend's own pool (torch)
 
         limit_backend_threads(task.threads)
-    images, masks, rois = _arrays(task.train, model.needs_roi)
-    val = _arrays(task.val, model.needs_roi)
+    images, masks, rois = _arrays(task.train, task.rois, model.needs_roi)
+    val = _arrays(task.val, task.rois, model.needs_roi)
     t0 = time.perf_counter()
     model.fit(images, masks, rois=rois, val=val)
     fit_s = time.perf_counter() - t0
 
     test = list(task.test)
-    predicted, predict_s = predict_timed(model, test)
+    predicted, predict_s = predict_timed(model, test, task.rois)
     metrics = score_cell(task, model, test, predicted, fit_s, predict_s)
     features = mass_features(test, predicted)
 
@@ -92,19 +94,19 @@ def run_cell(task: CellTask) -> dict:
     return record
 
 
-def _arrays(cases, needs_roi: bool):
-    """(images, masks, rois) of some cases; ROIs only for a semi-automatic method."""
+def _arrays(cases, rois: Mapping, needs_roi: bool):
+    """(images, masks, rois) of some cases; ROIs (the run's) only for a semi-automatic method."""
     images, masks = [c.image for c in cases], [c.mask for c in cases]
-    return images, masks, [roi_from_mask(m) for m in masks] if needs_roi else None
+    return images, masks, [tuple(rois[c.id]) for c in cases] if needs_roi else None
 
 
-def predict_timed(model, cases) -> tuple[list, list[float]]:
+def predict_timed(model, cases, rois: Mapping) -> tuple[list, list[float]]:
     """Predict the masks of ``cases``; the seconds per case.
 
     A model that predicts in batches is timed over one call and the time shared out over
     the cases; the others segment, and are timed, one image at a time.
     """
-    images, _, rois = _arrays(cases, model.needs_roi)
+    images, _, rois = _arrays(cases, rois, model.needs_roi)
     if model.batch_predict:
         t0 = time.perf_counter()
         predicted = model.predict(images, rois=rois)

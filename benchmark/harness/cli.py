@@ -51,6 +51,19 @@ _positive_int, _non_negative_int, _fold_count = (_int_at_least(1), _int_at_least
                                                   _int_at_least(2))
 
 
+def _margin_range(text: str) -> tuple[float, float]:
+    """An argparse type: ``LO,HI``, the range of the ROI margins (fractions)."""
+    from benchmark.ground.roi import check_margin
+
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError(f"expected two fractions LO,HI (e.g. 0.1,0.3), got {text!r}")
+        return check_margin(parts)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The parser of every command (the README's "Commands" section)."""
     parser = _Parser(prog=prog, description="massbench: classical and deep mammographic mass "
@@ -71,6 +84,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                      "profile's, 2 or 5)")
     run.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
                      "(default 12345)")
+    run.add_argument("--roi-margin", type=_margin_range, metavar="LO,HI",
+                     help="range of the margin of each side of the ROI boxes, as fractions of "
+                     "the lesion's extent (default 0.1,0.3; 0,0 gives the tight box)")
     run.add_argument("--out", help="run folder (default: a new folder under runs/); an "
                      "existing run folder with the same settings is continued")
     run.add_argument("--jobs", type=_positive_int, default=1, help="local worker processes "

@@ -1,10 +1,11 @@
 """Every method the runner can run: the classical segmenters and the deep models, one namespace.
 
 The harness is the one place that knows every family. The classical registry
-(:data:`baselines.registry.SEGMENTERS`) comes first, then the deep models
-(:data:`deep.models.MODELS`); ``run --all`` runs them in this order, ``list`` prints them and
-``--methods`` is checked against them. Importing the deep registry imports Keras, so it
-happens only when a deep method is asked for or listed.
+(:data:`baselines.registry.SEGMENTERS`, the two floors included) comes first, then the deep
+models (:data:`deep.models.MODELS`), automatic, then each again as ``<model>_roi`` in the ROI
+track (semi-automatic: the model sees the ROI crop); ``run --all`` runs them in this order,
+``list`` prints them and ``--methods`` is checked against them. Importing the deep registry
+imports Keras, so it happens only when a deep method is asked for or listed.
 """
 
 from __future__ import annotations
@@ -89,6 +90,23 @@ def deep_models() -> dict:
     return MODELS
 
 
+#: The suffix of a deep model's ROI-track method name (``unet_roi``).
+ROI_SUFFIX = "_roi"
+
+
+def deep_method_names() -> list[str]:
+    """The deep methods: every model automatic, then every model in the ROI track."""
+    models = list(deep_models())
+    return models + [m + ROI_SUFFIX for m in models]
+
+
+def _deep_model(name: str) -> tuple[str, bool]:
+    """(model, use_roi) of a deep method name."""
+    if name.endswith(ROI_SUFFIX) and name.removesuffix(ROI_SUFFIX) in deep_models():
+        return name.removesuffix(ROI_SUFFIX), True
+    return name, False
+
+
 def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
     """Name -> :class:`MethodInfo` of every registered method, classical first."""
     methods = {}
@@ -101,18 +119,23 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
         from deep.training import DeepSegmenter
 
         training = {k: v for k, v in DeepSegmenter().get_params().items() if k != "model"}
-        for name, (builder, description) in deep_models().items():
-            estimator = DeepSegmenter(model=name)
+        for name in deep_method_names():
+            model, use_roi = _deep_model(name)
+            builder, description = deep_models()[model]
+            estimator = DeepSegmenter(model=model, use_roi=use_roi)
             architecture = {p.name: p.default for p in
                             inspect.signature(builder).parameters.values()}
+            if use_roi:
+                description += ", on the ROI crop (pasted back; background outside the ROI)"
             methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
-                                       description, training, (), architecture)
+                                       description, training | {"use_roi": use_roi}, (),
+                                       architecture)
     return methods
 
 
 def method_names(*, deep: bool = True) -> list[str]:
     """Every registered method's name, in run order."""
-    return list(SEGMENTERS) + (list(deep_models()) if deep else [])
+    return list(SEGMENTERS) + (deep_method_names() if deep else [])
 
 
 def resolve_methods(names: list[str] | None) -> list[str]:
@@ -158,7 +181,7 @@ def resolve_methods(names: list[str] | None) -> list[str]:
 
 
 #: DeepSegmenter parameters a cell sets itself: a profile may not set them.
-_CELL_SET = ("model", "seed", "workdir")
+_CELL_SET = ("model", "seed", "workdir", "use_roi")
 
 
 def _check_keys(settings: dict, accepted, where: str) -> None:
@@ -192,7 +215,8 @@ def check_profile(profile: Profile, *, deep: bool = True) -> None:
 
     accepted = set(inspect.signature(DeepSegmenter).parameters) - set(_CELL_SET)
     _check_keys(profile.deep, accepted, f"{profile.name}.deep")
-    _check_keys(profile.deep_per_model, deep_models(), f"{profile.name}.deep_per_model")
+    _check_keys(profile.deep_per_model, deep_method_names(),
+                f"{profile.name}.deep_per_model")
     for model, settings in profile.deep_per_model.items():
         _check_keys(settings, accepted, f"{profile.name}.deep_per_model.{model}")
 
@@ -224,11 +248,14 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
         if "random_state" in accepted:
             params["random_state"] = seed
         return factory(**params)
-    if name not in deep_models():
+    if name not in deep_method_names():
         valid = ", ".join(method_names())
         raise ParameterError("name", "make_method", f"a registered method ({valid})", name)
     from deep.training import DeepSegmenter
 
-    settings = profile.deep | profile.deep_per_model.get(name, {})
-    return DeepSegmenter(model=name, seed=seed, workdir=None if workdir is None else str(workdir),
-                         **settings)
+    model, use_roi = _deep_model(name)
+    # a ROI-track model has its model's settings, then its own
+    settings = (profile.deep | profile.deep_per_model.get(model, {})
+                | profile.deep_per_model.get(name, {}))
+    return DeepSegmenter(model=model, use_roi=use_roi, seed=seed,
+                         workdir=None if workdir is None else str(workdir), **settings)

@@ -3,7 +3,8 @@
 :func:`run_benchmark` goes through five stages, each a function of its own:
 
 1. :func:`load_stage`: load the data (a broken dataset stops here, before anything is written);
-2. :func:`split_stage`: make ``splits.json`` or reuse and check the one in the folder;
+2. :func:`split_stage`: make ``splits.json`` or reuse and check the one in the folder, and
+   :func:`roi_stage`: draw the ROI of every case (``rois.csv``) or reuse the folder's;
 3. :func:`cells_stage`: run the cells that are not complete (one method on one fold each; in
    this process, in ``--jobs`` joblib workers or on a Dask scheduler, always through
    :func:`benchmark.harness.cells.run_cell`);
@@ -23,11 +24,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from benchmark.ground import store
 from benchmark.ground.data import Dataset, load_dataset, make_phantom
 from benchmark.ground.errors import InputError
+from benchmark.ground.roi import DEFAULT_ROI_MARGIN, ROI_COLUMNS, check_margin, check_roi, draw_roi
 from benchmark.ground.splits import (
     DEFAULT_SEED,
     check_n_folds,
@@ -47,8 +50,8 @@ from benchmark.harness.progress import Progress
 #: Settings that must agree between a run folder and a command that continues it, and the
 #: option of ``run`` that sets each.
 SETTINGS = {"profile": "--profile", "folds": "--folds", "seed": "--seed",
-            "methods": "--all/--methods", "keras_backend": "KERAS_BACKEND",
-            "data_fingerprint": "--data"}
+            "roi_margin": "--roi-margin", "methods": "--all/--methods",
+            "keras_backend": "KERAS_BACKEND", "data_fingerprint": "--data"}
 
 
 def default_out(profile: str) -> Path:
@@ -117,6 +120,36 @@ def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int) -> dict
         raise InputError(f"does not fit the data ({exc}); choose another --out",
                          path) from None
     return splits
+
+
+def roi_stage(out: Path, dataset: Dataset, *, seed: int, margin) -> dict:
+    """Case id -> ROI rectangle: the folder's ``rois.csv``, checked, or drawn for every case.
+
+    A box is drawn once per case (:func:`benchmark.ground.roi.draw_roi`, seeded by the run
+    seed and the case id), so every method and every resumed attempt gets the same boxes.
+    """
+    path = out / store.ROIS_CSV
+    if not path.is_file():
+        return {c.id: draw_roi(c.mask, seed=seed, case_id=c.id, margin=margin)
+                for c in dataset}
+    try:
+        table = pd.read_csv(path, dtype={"case": str})
+        rois = {row.case: check_roi((row.row_min, row.row_max, row.col_min, row.col_max),
+                                    np.shape(dataset[row.case].mask), where=f"case {row.case}")
+                for row in table.itertuples()}
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise InputError(f"does not fit the data ({exc}); choose another --out", path) \
+            from None
+    missing = [c.id for c in dataset if c.id not in rois]
+    if missing:
+        raise InputError(f"has no ROI for case {missing[0]}; choose another --out", path)
+    return rois
+
+
+def write_rois(path: Path, rois: dict) -> None:
+    """Write ``rois.csv`` (``case,row_min,row_max,col_min,col_max``)."""
+    store.write_csv(path, pd.DataFrame([(case, *rect) for case, rect in rois.items()],
+                                       columns=list(ROI_COLUMNS)))
 
 
 def cells_stage(pending: list[CellTask], progress: Progress, *, jobs: int,
@@ -197,8 +230,8 @@ def _timed(stages: dict, name: str, function, *args, **kwargs):
 
 def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "standard",
                   folds: int | None = None, seed: int | None = None,
-                  out: str | os.PathLike | None = None, jobs: int = 1,
-                  scheduler: str | None = None, quiet: bool = False, command=None,
+                  roi_margin=DEFAULT_ROI_MARGIN, out: str | os.PathLike | None = None,
+                  jobs: int = 1, scheduler: str | None = None, quiet: bool = False, command=None,
                   stream=None) -> Path:
     """Run ``methods`` on every fold and write (or complete) a run folder.
 
@@ -212,7 +245,10 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     folds : int, optional
         Default: the profile's.
     seed : int, optional
-        Seed of the split and of the methods (default 12345).
+        Seed of the split, of the ROI boxes and of the methods (default 12345).
+    roi_margin : (float, float), default (0.10, 0.30)
+        Range of the margin of each side of the ROI boxes, as fractions of the lesion's
+        extent (:func:`benchmark.ground.roi.draw_roi`).
     out : path-like, optional
         The run folder (default: a new folder under ``runs/``). An existing run folder with
         the same settings is continued: complete cells are kept, the rest are run.
@@ -237,6 +273,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     has_deep = not set(methods) <= set(method_names(deep=False))
     check_profile(prof, deep=has_deep)
     seed = DEFAULT_SEED if seed is None else seed
+    roi_margin = list(check_margin(DEFAULT_ROI_MARGIN if roi_margin is None else roi_margin))
     stages = {}
     dataset = _timed(stages, "load", load_stage, data, prof)
     info = all_methods(deep=has_deep)
@@ -246,16 +283,20 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
 
         backend = backend_name()
     settings = {"data": str(data), "data_fingerprint": dataset.fingerprint, "profile": profile,
-                "folds": n_folds, "seed": seed, "methods": list(methods),
+                "folds": n_folds, "seed": seed, "roi_margin": roi_margin,
+                "methods": list(methods),
                 "keras_backend": backend}
     out = Path(out) if out is not None else default_out(profile)
     previous = check_folder(out, settings)
     splits = _timed(stages, "splits", split_stage, out, dataset, n_folds=n_folds, seed=seed)
+    rois = _timed(stages, "rois", roi_stage, out, dataset, seed=seed, margin=roi_margin)
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
     store.remove_temporary(out)  # left by a run killed mid-write
     if not (out / store.SPLITS_JSON).is_file():
         write_splits(splits, out / store.SPLITS_JSON)
+    if not (out / store.ROIS_CSV).is_file():
+        write_rois(out / store.ROIS_CSV, rois)
     if not (out / store.CASES_NPZ).is_file():
         store.write_cases(out / store.CASES_NPZ, dataset)
 
@@ -266,7 +307,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     tasks = [CellTask(run_dir=str(out), method=m, fold=f["fold"], profile=prof, seed=seed,
                       train=tuple(dataset.subset(f["train"])),
                       val=tuple(dataset.subset(f["val"])),
-                      test=tuple(dataset.subset(f["test"])))
+                      test=tuple(dataset.subset(f["test"])), rois=rois)
              for m in methods for f in splits["folds"]]
     pending = [t for t in tasks if not store.is_done(out, t.method, t.fold)]
     progress = Progress.choose(len(tasks), len(tasks) - len(pending), quiet=quiet,

@@ -72,12 +72,12 @@ def test_invalid_arguments_name_the_parameter(kwargs, name):
 
 
 def test_tuning_records_the_chosen_values(small_phantom):
-    from benchmark.ground.roi import roi_from_mask
+    from benchmark.ground.roi import draw_roi
 
     cases = small_phantom.cases[:10]
     images = [c.image for c in cases]
     masks = [c.mask for c in cases]
-    rois = [roi_from_mask(m) for m in masks]
+    rois = [draw_roi(m, seed=0, case_id="test") for m in masks]
     model = RegionGrowing().fit(images, masks, rois=rois)
     assert set(model.tuned_params_) == {"tolerance", "smoothing"}
     assert len(model.tuning_results_) == 15

@@ -12,7 +12,13 @@ from sklearn.utils.estimator_checks import (
 
 from baselines.registry import SEGMENTERS, make_segmenter
 from benchmark.ground.metrics import dice_score
-from benchmark.ground.roi import roi_from_mask
+from benchmark.ground.roi import draw_roi
+
+
+def user_rois(cases):
+    """The ROI boxes a run would give these cases (seed 0, default margins)."""
+    return [draw_roi(c.mask, seed=0, case_id=c.id) for c in cases]
+
 
 # A floor the quick tuning on 12 small crops must clear (the phantom's Otsu scores ~0.2).
 FLOOR = {"otsu": 0.0}
@@ -38,8 +44,9 @@ def test_scikit_learn_estimator_conventions(name):
 @pytest.mark.parametrize("name", list(SEGMENTERS))
 def test_fit_then_predict_gives_bool_masks_on_each_grid(name, split):
     train, test = split
-    model = make_segmenter(name, **({"max_tuning_cases": 6} if name != "otsu" else {}))
-    rois = (lambda cases: [roi_from_mask(c.mask) for c in cases]) if model.needs_roi else (
+    tunable = "max_tuning_cases" in make_segmenter(name).get_params()
+    model = make_segmenter(name, **({"max_tuning_cases": 6} if tunable else {}))
+    rois = (lambda cases: user_rois(cases)) if model.needs_roi else (
         lambda cases: None)
     model.fit([c.image for c in train], [c.mask for c in train], rois=rois(train))
     assert isinstance(model.best_params_, dict)
@@ -47,7 +54,7 @@ def test_fit_then_predict_gives_bool_masks_on_each_grid(name, split):
     # one odd-sized image: every method must answer on that image's own grid
     images = [c.image for c in test] + [test[0].image[3:, :-5]]
     masks = [c.mask for c in test] + [test[0].mask[3:, :-5]]
-    predicted = model.predict(images, rois=rois(test) + [roi_from_mask(masks[-1])]
+    predicted = model.predict(images, rois=rois(test) + [draw_roi(masks[-1], seed=0, case_id="odd")]
                               if model.needs_roi else None)
     assert len(predicted) == len(images)
     for image, mask in zip(images, predicted, strict=True):
@@ -84,19 +91,26 @@ def test_unknown_method_lists_the_valid_ones():
 
 
 @pytest.mark.parametrize("name", ["radial_maxvar", "pixel_svm"])
-def test_the_validation_part_is_fitted_on_with_the_training_part(name, split):
+def test_the_validation_part_is_used_for_tuning_only(name, split):
     train, test = split
-    rois = (lambda cases: [roi_from_mask(c.mask) for c in cases]) if make_segmenter(
-        name).needs_roi else (lambda cases: None)
-    a = make_segmenter(name, max_tuning_cases=6).fit(
-        [c.image for c in train[:8]], [c.mask for c in train[:8]], rois=rois(train[:8]),
-        val=([c.image for c in train[8:]], [c.mask for c in train[8:]], rois(train[8:])))
-    b = make_segmenter(name, max_tuning_cases=6).fit(
-        [c.image for c in train], [c.mask for c in train], rois=rois(train))
-    assert a.n_fit_ == b.n_fit_ == len(train)
-    assert a.best_params_ == b.best_params_ and a.tuning_results_ == b.tuning_results_
+    rois = user_rois if make_segmenter(name).needs_roi else (lambda cases: None)
+    learn, held = train[:8], train[8:]
+    a = make_segmenter(name, max_tuning_cases=None).fit(
+        [c.image for c in learn], [c.mask for c in learn], rois=rois(learn),
+        val=([c.image for c in held], [c.mask for c in held], rois(held)))
+    assert a.n_fit_ == len(learn) and a.n_tuning_ == len(held)
+    # every candidate was scored on the validation cases, by a model learned on train alone
+    for result in a.tuning_results_[:3]:
+        candidate = make_segmenter(name, tune=False, **result["params"]).fit(
+            [c.image for c in learn], [c.mask for c in learn], rois=rois(learn))
+        predicted = candidate.predict([c.image for c in held], rois=rois(held))
+        assert result["mean_dice"] == pytest.approx(np.mean(
+            [dice_score(c.mask, p) for c, p in zip(held, predicted, strict=True)]))
+    # the fitted model is the best candidate's, learned on the training part only
+    refit = make_segmenter(name, tune=False, **a.tuned_params_).fit(
+        [c.image for c in learn], [c.mask for c in learn], rois=rois(learn))
     for x, y in zip(a.predict([c.image for c in test], rois=rois(test)),
-                    b.predict([c.image for c in test], rois=rois(test)), strict=True):
+                    refit.predict([c.image for c in test], rois=rois(test)), strict=True):
         np.testing.assert_array_equal(x, y)
 
 

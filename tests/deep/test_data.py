@@ -3,7 +3,18 @@
 import numpy as np
 import pytest
 
-from deep.data import AugmentedBatches, masks_to_model_grid, to_image_grid, to_model_grid
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deep.data import (
+    AugmentedBatches,
+    crop,
+    crop_box,
+    masks_to_model_grid,
+    paste,
+    to_image_grid,
+    to_model_grid,
+)
 
 N, SIZE, BATCH = 11, 8, 4
 
@@ -158,3 +169,47 @@ def test_to_image_grid_gives_the_image_shape(shape):
     assert out.shape == shape
     assert p.min() - 1e-6 <= out.min() and out.max() <= p.max() + 1e-6  # bilinear
     np.testing.assert_allclose(to_image_grid(np.full((16, 16), 0.7), shape), 0.7)
+
+
+@given(st.integers(8, 90), st.integers(8, 90), st.data())
+@settings(max_examples=150, deadline=None)
+def test_a_crop_pasted_back_lands_where_it_was_cut(h, w, data):
+    """Crop an ROI with its context, resize to a model grid and back, paste: same place."""
+    r0 = data.draw(st.integers(0, h - 1))
+    r1 = data.draw(st.integers(r0, h - 1))
+    c0 = data.draw(st.integers(0, w - 1))
+    c1 = data.draw(st.integers(c0, w - 1))
+    roi = (r0, r1, c0, c1)
+    box = crop_box(roi, (h, w))
+    assert 0 <= box[0] <= r0 and r1 <= box[1] < h and 0 <= box[2] <= c0 and c1 <= box[3] < w
+    # a mask that marks every pixel with its own position survives the round trip exactly
+    image = np.arange(h * w, dtype=np.float64).reshape(h, w) + 1
+    part = crop(image, box)
+    back = paste(part, box, roi, (h, w))
+    inside = np.zeros((h, w), bool)
+    inside[r0:r1 + 1, c0:c1 + 1] = True
+    np.testing.assert_array_equal(back[inside], image[inside])
+    assert not back[~inside].any()
+
+
+def test_a_mask_pasted_onto_an_image_of_another_size_lands_in_the_right_place():
+    # a lesion on a 90 x 150 image; its crop goes through a 32 px model grid and back
+    shape = (90, 150)
+    rows, cols = np.ogrid[:shape[0], :shape[1]]
+    lesion = (rows - 40) ** 2 / 15 ** 2 + (cols - 100) ** 2 / 25 ** 2 <= 1
+    roi = (20, 60, 70, 130)
+    box = crop_box(roi, shape)
+    assert box == (16, 64, 64, 136)
+    grid = masks_to_model_grid([crop(lesion, box)], 32)[0, ..., 0]
+    back = to_image_grid(grid, crop(lesion, box).shape) >= 0.5
+    pasted = paste(back, box, roi, shape)
+    assert pasted.shape == shape
+    overlap = (pasted & lesion).sum() / lesion.sum()
+    assert overlap > 0.93 and (pasted & ~lesion).sum() < 0.1 * lesion.sum()
+    centre = np.argwhere(pasted).mean(axis=0)
+    np.testing.assert_allclose(centre, [40, 100], atol=1.0)
+
+
+def test_paste_refuses_a_crop_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="does not fit the box"):
+        paste(np.ones((3, 3)), (0, 3, 0, 3), (0, 3, 0, 3), (10, 10))

@@ -126,3 +126,39 @@ def test_save_writes_the_trained_model_where_asked(tiny, tmp_path):
     assert not list((tmp_path / "kept").glob(".*.tmp*"))
     record = model.fit_record()
     assert record["epochs_run"] == 1 and record["best_epoch"] == 1
+
+
+def test_the_roi_track_trains_on_crops_and_pastes_back_inside_the_roi(tiny, tmp_path):
+    from benchmark.ground.roi import draw_roi
+
+    x, y, xv, yv, xt, yt = tiny
+    rois = [draw_roi(m, seed=0, case_id=str(i)) for i, m in enumerate(y)]
+    val_rois = [draw_roi(m, seed=0, case_id=f"v{i}") for i, m in enumerate(yv)]
+    model = DeepSegmenter(model="unet_course", workdir=tmp_path, use_roi=True, **FAST)
+    assert model.needs_roi and not DeepSegmenter().needs_roi
+    with pytest.raises(ValueError, match="semi-automatic"):
+        model.fit(x, y)
+    model.fit(x, y, rois=rois, val=(xv, yv, val_rois))
+    test_rois = [draw_roi(m, seed=0, case_id=f"t{i}") for i, m in enumerate(yt)]
+    images = xt + [np.pad(xt[0], ((5, 20), (0, 9)))]  # another size, the ROI moved with it
+    r0, r1, c0, c1 = test_rois[0]
+    test_rois = test_rois + [(r0 + 5, r1 + 5, c0, c1)]
+    probabilities = model.predict_proba(images, rois=test_rois)
+    for image, p, (r0, r1, c0, c1) in zip(images, probabilities, test_rois, strict=True):
+        assert p.shape == image.shape
+        outside = np.ones(image.shape, bool)
+        outside[r0:r1 + 1, c0:c1 + 1] = False
+        assert not p[outside].any() and p[~outside].any()
+    # the padded image gives the same answer, moved by the padding
+    np.testing.assert_allclose(probabilities[-1][5:5 + xt[0].shape[0], :xt[0].shape[1]],
+                               probabilities[0], atol=1e-5)
+    assert [m.dtype for m in model.predict(images, rois=test_rois)] == [bool] * len(images)
+
+
+def test_without_val_training_runs_every_epoch_and_holds_nothing_out(tiny, tmp_path):
+    x, y, *_ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, **(FAST | {"epochs": 2})).fit(x, y)
+    assert model.n_fit_ == len(x) and model.epochs_run_ == model.best_epoch_ == 2
+    assert "val_dice" not in model.history_
+    with pytest.raises(ValueError, match="tune_threshold=True chooses the threshold"):
+        DeepSegmenter(model="cae", tune_threshold=True, **FAST).fit(x, y)

@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -5,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from reports.stats import bootstrap_ci, holm, leaderboard, paired_tests
+from reports.stats import cluster_bootstrap_ci, holm, leaderboard, paired_tests, wilcoxon_pair
 
 
 def naive_holm(p):
@@ -31,19 +33,53 @@ def test_holm_keeps_nans_out_of_the_family():
     np.testing.assert_allclose(adjusted[[0, 2]], [0.02, 0.02])
 
 
-def test_bootstrap_ci_brackets_the_mean_and_is_seeded(rng):
+def test_cluster_bootstrap_brackets_the_mean_and_is_seeded(rng):
     values = rng.normal(0.8, 0.1, size=120)
-    low, high = bootstrap_ci(values, seed=1)
+    groups = np.arange(120)  # one case per patient: the plain bootstrap of the mean
+    low, high = cluster_bootstrap_ci(values, groups, seed=1)
     assert low < values.mean() < high
-    assert (low, high) == bootstrap_ci(values, seed=1)
+    assert (low, high) == cluster_bootstrap_ci(values, groups, seed=1)
     # about mean +- 1.96 standard errors for a normal sample
     se = values.std(ddof=1) / np.sqrt(len(values))
     assert high - low == pytest.approx(2 * 1.96 * se, rel=0.2)
 
 
-def test_bootstrap_ci_of_constant_or_tiny_samples():
-    assert bootstrap_ci([0.5, 0.5, 0.5]) == (0.5, 0.5)
-    assert all(np.isnan(bootstrap_ci([0.5, np.nan])))
+def test_cluster_bootstrap_matches_the_exact_two_level_distribution():
+    # a hand-made two-level example: three patients with 1, 2 and 3 cases. A resample draws
+    # three patients with replacement (27 equally likely draws) and takes the mean over all
+    # their cases, so its exact distribution can be enumerated.
+    values = np.array([0.9, 0.2, 0.4, 0.6, 0.7, 0.8])
+    groups = np.array(["p1", "p2", "p2", "p3", "p3", "p3"])
+    sums = {"p1": 0.9, "p2": 0.6, "p3": 2.1}
+    counts = {"p1": 1, "p2": 2, "p3": 3}
+    exact = np.sort([sum(sums[g] for g in draw) / sum(counts[g] for g in draw)
+                     for draw in itertools.product(sums, repeat=3)])
+    low, high = cluster_bootstrap_ci(values, groups, seed=3, n_resamples=200_000,
+                                     confidence=0.8)
+    # the 10 % and 90 % quantiles of the exact distribution (atoms of weight 1/27)
+    cdf = np.arange(1, 28) / 27
+    assert low == pytest.approx(exact[np.searchsorted(cdf, 0.1)], abs=1e-9)
+    assert high == pytest.approx(exact[np.searchsorted(cdf, 0.9)], abs=1e-9)
+    # a case-level bootstrap treats the six cases as independent and is narrower here
+    cases = cluster_bootstrap_ci(values, np.arange(6), seed=3, n_resamples=200_000,
+                                 confidence=0.8)
+    assert cases[1] - cases[0] < high - low
+
+
+def test_duplicated_views_do_not_narrow_the_cluster_interval(rng):
+    values = rng.uniform(0.5, 0.95, 30)
+    patients = np.arange(30)
+    one = cluster_bootstrap_ci(values, patients, seed=2)
+    two = cluster_bootstrap_ci(np.repeat(values, 2), np.repeat(patients, 2), seed=2)
+    assert one == pytest.approx(two)
+
+
+def test_cluster_bootstrap_of_constant_tiny_or_single_patient_samples():
+    assert cluster_bootstrap_ci([0.5, 0.5, 0.5], [1, 2, 3]) == (0.5, 0.5)
+    assert all(np.isnan(cluster_bootstrap_ci([0.5, np.nan], [1, 2])))
+    assert all(np.isnan(cluster_bootstrap_ci([0.5, 0.7], [1, 1])))
+    with pytest.raises(ValueError, match="3 values but 2 group labels"):
+        cluster_bootstrap_ci([0.5, 0.6, 0.7], [1, 2])
 
 
 def _metrics(rng, n=40):
@@ -51,29 +87,53 @@ def _metrics(rng, n=40):
     rows = []
     for method, shift in (("a", 0.0), ("b", -0.1), ("c", -0.002)):
         for i, value in enumerate(truth + shift + rng.normal(0, 0.01, n)):
-            rows.append({"method": method, "case": f"c{i}", "dice": value,
-                         "jaccard": value / (2 - value), "hd95": 10 * (1 - value),
-                         "assd": 3 * (1 - value), "empty_flag": False})
+            rows.append({"method": method, "case": f"c{i}", "patient": f"p{i // 2}",
+                         "dice": value, "jaccard": value / (2 - value), "hd95": 10 * (1 - value),
+                         "assd": 3 * (1 - value), "empty_flag": False,
+                         "tp": 10, "fp": 1, "fn": 1, "tn": 100})
     return pd.DataFrame(rows)
 
 
-def test_paired_tests_against_the_best_match_scipy(rng):
+def test_paired_tests_run_over_patients_and_match_scipy(rng):
     metrics = _metrics(rng)
     table = paired_tests(metrics, ["a", "b", "c"]).set_index("method")
     assert set(table["best"]) == {"a"} and set(table.index) == {"b", "c"}
     wide = metrics.pivot(index="case", columns="method", values="dice")
-    raw = [stats.wilcoxon(wide[m], wide["a"]).pvalue for m in ("b", "c")]
+    patient = metrics.drop_duplicates("case").set_index("case")["patient"]
+    raw = []
+    for m in ("b", "c"):  # the reference: per-patient mean differences, by hand
+        per_patient = (wide[m] - wide["a"]).groupby(patient).mean()
+        raw.append(stats.wilcoxon(per_patient.to_numpy()).pvalue)
     np.testing.assert_allclose(table.loc[["b", "c"], "p_value"], raw)
     np.testing.assert_allclose(table.loc[["b", "c"], "p_holm"], naive_holm(raw))
-    assert table.loc["b", "p_holm"] < 1e-6  # a clear shift of 0.1 on 40 pairs
+    assert (table["n_pairs"] == 40).all() and (table["n_units"] == 20).all()
+    assert table.loc["b", "p_holm"] < 1e-3  # a clear shift of 0.1 on 20 patients
     lower = paired_tests(metrics, ["a", "b", "c"], "hd95")
     assert set(lower["best"]) == {"a"}
+    against = paired_tests(metrics, ["a", "b", "c"], against="b").set_index("method")
+    assert set(against.index) == {"a", "c"} and (against["median_difference"] > 0).all()
 
 
-def test_leaderboard_orders_by_mean_dice_and_reports_median(rng):
+def test_wilcoxon_pair_without_groups_pairs_cases():
+    a = pd.Series([0.9, 0.8, 0.7, 0.6], index=list("wxyz"))
+    b = pd.Series([0.5, 0.5, 0.5, np.nan], index=list("wxyz"))
+    result = wilcoxon_pair(a, b)
+    assert result["n_pairs"] == result["n_units"] == 3
+    assert result["median_difference"] == pytest.approx(0.3)
+    assert result["p_value"] == pytest.approx(stats.wilcoxon([0.4, 0.3, 0.2]).pvalue)
+
+
+def test_leaderboard_orders_by_mean_dice_and_reports_medians_and_empties(rng):
     metrics = _metrics(rng)
+    metrics.loc[(metrics["method"] == "b") & (metrics["case"] == "c0"), ["tp", "fp"]] = 0
     board = leaderboard(metrics, ["b", "c", "a"])
     assert list(board.index[:1]) == ["a"] and board.index[-1] == "b"
     part = metrics[metrics["method"] == "c"]
     assert board.loc["c", "dice_median"] == pytest.approx(part["dice"].median())
+    assert board.loc["c", "hd95_median"] == pytest.approx(part["hd95"].median())
     assert board.loc["c", "dice_low"] < board.loc["c", "dice_mean"] < board.loc["c", "dice_high"]
+    assert board.loc["b", "n_empty"] == 1 and board.loc["a", "n_empty"] == 0
+    assert board.loc["a", "n_patients"] == 20
+    # the interval is the patient-level one
+    assert (board.loc["c", "dice_low"], board.loc["c", "dice_high"]) == cluster_bootstrap_ci(
+        part["dice"], part["patient"])

@@ -38,7 +38,7 @@ def cmd_run(args) -> int:
     names = None if args.all else [n.strip() for n in args.methods.split(",") if n.strip()]
     methods = resolve_methods(names)
     out = run_with_report(methods, data=args.data, profile=args.profile, folds=args.folds,
-                          seed=args.seed, out=args.out, jobs=args.jobs,
+                          seed=args.seed, roi_margin=args.roi_margin, out=args.out, jobs=args.jobs,
                           scheduler=args.scheduler, quiet=args.quiet,
                           command=[*PROG.split(), *args.argv])
     print(f"run folder: {out}")

@@ -50,7 +50,7 @@ def quick_run(tmp_path_factory):
 
 @backend_independent
 def test_run_folder_holds_every_file_of_the_layout(quick_run):
-    for name in ("run.json", "splits.json", "metrics.csv", "classification.csv",
+    for name in ("run.json", "splits.json", "rois.csv", "metrics.csv", "classification.csv",
                  "classification_scores.csv", "cases.npz", "report.html"):
         assert (quick_run / name).is_file(), name
     for method in FAST:
@@ -157,11 +157,53 @@ def test_rerun_skips_complete_cells_and_redoes_the_rest(quick_run, tmp_path):
     ({"profile": "standard"}, "--profile"),
     ({"seed": 7}, "--seed"),
     ({"folds": 3}, "--folds"),
+    ({"roi_margin": (0, 0)}, "--roi-margin"),
 ])
 def test_other_settings_in_an_existing_run_folder_are_refused(quick_run, change, option):
     kwargs = {"profile": "quick", "quiet": True} | change
     with pytest.raises(InputError, match=f"{option} differs"):
         run_benchmark(FAST, out=quick_run, **kwargs)
+
+
+@backend_independent
+def test_rois_csv_holds_the_drawn_box_of_every_case(quick_run):
+    from benchmark.ground.data import make_phantom
+    from benchmark.ground.roi import ROI_COLUMNS, draw_roi
+    from benchmark.harness.profiles import get_profile
+
+    rois = pd.read_csv(quick_run / "rois.csv", dtype={"case": str})
+    assert tuple(rois.columns) == ROI_COLUMNS
+    profile = get_profile("quick")
+    dataset = make_phantom(profile.phantom_cases, size=profile.phantom_size)
+    assert sorted(rois["case"]) == sorted(c.id for c in dataset)
+    for row in rois.itertuples():
+        expected = draw_roi(dataset[row.case].mask, seed=12345, case_id=row.case,
+                            margin=(0.1, 0.3))
+        assert (row.row_min, row.row_max, row.col_min, row.col_max) == expected
+    record = json.loads((quick_run / "run.json").read_text())
+    assert record["settings"]["roi_margin"] == [0.1, 0.3]
+
+
+@backend_independent
+def test_the_cells_use_the_boxes_of_rois_csv_and_a_resume_reuses_them(tmp_path):
+    out = run_benchmark(["roi_ellipse"], profile="quick", out=tmp_path / "e", quiet=True)
+    rois = pd.read_csv(out / "rois.csv", dtype={"case": str})
+    metrics = pd.read_csv(out / "metrics.csv", dtype={"case": str})
+    case, fold = metrics.loc[0, "case"], int(metrics.loc[0, "fold"])
+    # a resumed run reads the folder's boxes, it does not draw them again
+    rois.loc[rois["case"] == case, ["row_min", "row_max", "col_min", "col_max"]] = [2, 20, 3, 30]
+    rois.to_csv(out / "rois.csv", index=False)
+    (out / "cells" / "roi_ellipse" / f"fold_{fold}" / "done.json").unlink()
+    run_benchmark(["roi_ellipse"], profile="quick", out=out, quiet=True)
+    predicted = store.read_masks(out / "cells" / "roi_ellipse" / f"fold_{fold}" /
+                                 "predictions.npz")[case]
+    rows, cols = np.nonzero(predicted)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (2, 20, 3, 30)
+    # a box file that does not fit the data is refused, naming it
+    rois.loc[0, "row_max"] = 999
+    rois.to_csv(out / "rois.csv", index=False)
+    with pytest.raises(InputError, match="rois.csv.*not inside"):
+        run_benchmark(["roi_ellipse"], profile="quick", out=out, quiet=True)
 
 
 @backend_independent
@@ -283,6 +325,15 @@ def test_cli_unknown_method_lists_the_valid_names(tmp_path):
     assert out.returncode == 2
     assert "'snake'" in out.stderr and "radial_maxvar" in out.stderr and "unet" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+@backend_independent
+@pytest.mark.parametrize("value, message", [
+    ("0.3,0.1", "0 <= LOW <= HIGH"), ("0.1", "two fractions"), ("a,b", "two fractions")])
+def test_cli_a_bad_roi_margin_is_one_line_naming_the_option(tmp_path, value, message):
+    out = cli("run", "--methods", "otsu", "--roi-margin", value, "--out", tmp_path / "run")
+    assert out.returncode == 2 and "--roi-margin" in out.stderr and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and not (tmp_path / "run").exists()
 
 
 @backend_independent
