@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.exceptions import FitFailedWarning
 
 from baselines.classifiers import evaluate_fold
@@ -50,7 +51,8 @@ def skip_reason(dataset) -> str | None:
 
 
 def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *, seed: int,
-                     tune_forest: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     tune_forest: bool = False,
+                     n_jobs: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Classify every mask source on every fold.
 
     Parameters
@@ -62,6 +64,9 @@ def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *,
         The run's split (``splits.json``).
     seed : int
     tune_forest : bool, default False
+    n_jobs : int, default 1
+        Worker processes (joblib), one mask source per task; the tables are the same for
+        any number.
 
     Returns
     -------
@@ -72,35 +77,50 @@ def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *,
     """
     label = {c.id: c.label for c in dataset}
     patient = {c.id: c.patient for c in dataset}
-    rows, score_rows = [], []
-    for source, table in sources.items():
-        table = table.set_index("case")
-        for fold in splits["folds"]:
-            train_ids = fold["train"] + fold["val"]
-            test_ids = fold["test"]
-            x_train, x_test = table.loc[train_ids].to_numpy(float), table.loc[test_ids].to_numpy(
-                float)
-            y_train = np.array([label[i] for i in train_ids], dtype=int)
-            y_test = np.array([label[i] for i in test_ids], dtype=int)
-            groups = np.array([patient[i] for i in train_ids])
-            for name in DIAGNOSIS_CLASSIFIERS:
-                with warnings.catch_warnings():
-                    # on small data an inner fold can hold one class: its candidates score
-                    # NaN and the search picks among the others, as it should
-                    warnings.simplefilter("ignore", FitFailedWarning)
-                    warnings.filterwarnings("ignore", "One or more of the test scores",
-                                            UserWarning)
-                    row, scores, predicted = evaluate_fold(
-                        name, x_train, y_train, groups, x_test, y_test,
-                        seed=seed + fold["fold"], tune=tune_forest or name != "random_forest")
-                rows.append({"mask_source": source, "classifier": name, "fold": fold["fold"],
-                             "n_train": len(train_ids), "n_test": len(test_ids), **row})
-                score_rows.extend(
-                    {"mask_source": source, "classifier": name, "fold": fold["fold"],
-                     "case": case, "label": int(y), "score": float(s), "predicted": bool(p)}
-                    for case, y, s, p in zip(test_ids, y_test, scores, predicted, strict=True))
+    options = {"seed": seed, "tune_forest": tune_forest}
+    if n_jobs != 1 and len(sources) > 1:  # one source per task, results in source order
+        parts = Parallel(n_jobs=n_jobs)(
+            delayed(_classify_source)(source, table, label, patient, splits, **options)
+            for source, table in sources.items())
+    else:
+        parts = [_classify_source(source, table, label, patient, splits, **options)
+                 for source, table in sources.items()]
+    rows = [row for part_rows, _ in parts for row in part_rows]
+    score_rows = [row for _, part_scores in parts for row in part_scores]
     return (pd.DataFrame(rows, columns=CLASSIFICATION_COLUMNS),
             pd.DataFrame(score_rows, columns=SCORE_COLUMNS))
+
+
+def _classify_source(source: str, table: pd.DataFrame, label: dict, patient: dict,
+                     splits: dict, *, seed: int, tune_forest: bool) -> tuple[list, list]:
+    """The classification rows and test-case scores of one mask source, every fold."""
+    rows, score_rows = [], []
+    table = table.set_index("case")
+    for fold in splits["folds"]:
+        train_ids = fold["train"] + fold["val"]
+        test_ids = fold["test"]
+        x_train = table.loc[train_ids].to_numpy(float)
+        x_test = table.loc[test_ids].to_numpy(float)
+        y_train = np.array([label[i] for i in train_ids], dtype=int)
+        y_test = np.array([label[i] for i in test_ids], dtype=int)
+        groups = np.array([patient[i] for i in train_ids])
+        for name in DIAGNOSIS_CLASSIFIERS:
+            with warnings.catch_warnings():
+                # on small data an inner fold can hold one class: its candidates score
+                # NaN and the search picks among the others, as it should
+                warnings.simplefilter("ignore", FitFailedWarning)
+                warnings.filterwarnings("ignore", "One or more of the test scores",
+                                        UserWarning)
+                row, scores, predicted = evaluate_fold(
+                    name, x_train, y_train, groups, x_test, y_test,
+                    seed=seed + fold["fold"], tune=tune_forest or name != "random_forest")
+            rows.append({"mask_source": source, "classifier": name, "fold": fold["fold"],
+                         "n_train": len(train_ids), "n_test": len(test_ids), **row})
+            score_rows.extend(
+                {"mask_source": source, "classifier": name, "fold": fold["fold"],
+                 "case": case, "label": int(y), "score": float(s), "predicted": bool(p)}
+                for case, y, s, p in zip(test_ids, y_test, scores, predicted, strict=True))
+    return rows, score_rows
 
 
 def empty_results() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -129,7 +149,7 @@ def write_feature_tables(run_dir: str | os.PathLike, sources: dict[str, pd.DataF
 
 
 def run_diagnosis(run_dir: str | os.PathLike, dataset, splits: dict, methods: list[str], *,
-                  seed: int, tune_forest: bool = False, progress=None) -> dict:
+                  seed: int, tune_forest: bool = False, progress=None, n_jobs: int = 1) -> dict:
     """The diagnosis stage of a run: classify every mask source, write both tables.
 
     Writes ``classification.csv`` and ``classification_scores.csv`` into ``run_dir`` (with
@@ -148,7 +168,7 @@ def run_diagnosis(run_dir: str | os.PathLike, dataset, splits: dict, methods: li
         sources |= {m: method_features(run_dir, m, splits) for m in methods}
         write_feature_tables(run_dir, sources, dataset)
         results, scores = classify_sources(sources, dataset, splits, seed=seed,
-                                           tune_forest=tune_forest)
+                                           tune_forest=tune_forest, n_jobs=n_jobs)
     else:
         if progress is not None:
             progress.message(f"diagnosis skipped: {reason}")

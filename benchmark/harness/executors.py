@@ -13,6 +13,27 @@ from dataclasses import replace
 from benchmark.ground.errors import InputError
 from benchmark.harness.cells import CellTask, run_cell
 
+#: The most local workers ``run`` starts by itself (each deep worker holds a Keras backend).
+MAX_DEFAULT_JOBS = 4
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def default_jobs() -> int:
+    """Local workers when ``--jobs`` is not given: one per usable core, at most four.
+
+    Each worker gets ``cores // jobs`` threads. The small networks and the classical methods
+    use a second thread poorly (measured: two one-thread workers train two U-Nets in the
+    time one two-thread process trains one), so one cell per core is the fastest.
+    """
+    return max(1, min(MAX_DEFAULT_JOBS, usable_cores()))
+
 
 def describe(jobs: int, scheduler: str | None) -> str:
     """The executor in words, as ``run.json`` records it."""
@@ -38,11 +59,13 @@ def execute(pending: list[CellTask], progress, *, jobs: int = 1,
 def _execute_joblib(pending, progress, jobs: int) -> None:
     from joblib import Parallel, delayed, parallel_config
 
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = max(1, usable_cores() // jobs)
     tasks = [replace(t, threads=threads) for t in pending]
     with parallel_config(backend="loky", inner_max_num_threads=threads):
-        results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-            delayed(run_cell)(t) for t in tasks)
+        # one cell per dispatch: automatic batching could group the fast first cells with
+        # slow deep ones and leave a worker idle at the end
+        results = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1,
+                           pre_dispatch="n_jobs")(delayed(run_cell)(t) for t in tasks)
         for done in results:
             progress.finished(done["method"], done["fold"], done["finished"] - done["started"])
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from benchmark.ground.store import REPORT_HTML
 from benchmark.harness.commands import PROG
+from benchmark.harness.executors import default_jobs
 from benchmark.harness.methods import resolve_methods
 from benchmark.harness.runner import record_report, run_benchmark
 
@@ -38,7 +39,8 @@ def cmd_run(args) -> int:
     names = None if args.all else [n.strip() for n in args.methods.split(",") if n.strip()]
     methods = resolve_methods(names)
     out = run_with_report(methods, data=args.data, profile=args.profile, folds=args.folds,
-                          seed=args.seed, roi_margin=args.roi_margin, out=args.out, jobs=args.jobs,
+                          seed=args.seed, roi_margin=args.roi_margin, out=args.out,
+                          jobs=args.jobs if args.jobs is not None else default_jobs(),
                           scheduler=args.scheduler, quiet=args.quiet,
                           command=[*PROG.split(), *args.argv])
     print(f"run folder: {out}")
