@@ -72,10 +72,15 @@ class PriorDisk(Segmenter):
             centres.append((rows.mean() / h, cols.mean() / w))
             radii.append(np.sqrt(rows.size / np.pi) / np.sqrt(h * w))
         if not centres:
-            raise ValueError("PriorDisk.fit needs at least one non-empty training mask")
-        self.centre_ = np.mean(centres, axis=0)
-        self.radius_ = float(np.mean(radii))
-        return {"centre": self.centre_, "radius": self.radius_}
+            raise ValueError("PriorDisk.fit needs at least one non-empty training mask; "
+                             "every mask given is empty")
+        return {"centre": np.mean(centres, axis=0), "radius": float(np.mean(radii))}
+
+    def fit(self, images, masks, *, rois=None, val=None):
+        """Learn the mean disk of the training masks (``val`` is not needed and not used)."""
+        super().fit(images, masks, rois=rois, val=val)
+        self.centre_, self.radius_ = self.model_["centre"], self.model_["radius"]
+        return self
 
     def _segment(self, image, roi, params, model):
         h, w = np.shape(image)

@@ -84,7 +84,7 @@ class PixelRandomForest(_PixelClassifier):
     ----------
     n_estimators : int, default 60
     max_depth : int, default 12
-        Tuned over (8, 16) on a held-out quarter of the training part.
+        Tuned over (8, 16) on the validation part.
     pixels_per_image : int, default 400
         Pixels sampled per training image (half mass, half background).
     tune : bool, default True
@@ -123,7 +123,7 @@ class PixelLinearSVM(_PixelClassifier):
     Parameters
     ----------
     C : float, default 0.1
-        Regularisation; tuned over (0.01, 0.1, 1) on a held-out quarter of the training part.
+        Regularisation; tuned over (0.01, 0.1, 1) on the validation part.
     pixels_per_image : int, default 400
     tune : bool, default True
     max_tuning_cases : int, default 30

@@ -24,6 +24,21 @@ ROI_CONTEXT = 0.10
 def crop_box(roi, shape, *, context: float = ROI_CONTEXT) -> tuple[int, int, int, int]:
     """The crop of the ROI track: the ROI box grown by ``context`` of its size, clipped.
 
+    Parameters
+    ----------
+    roi : tuple of int
+        ``(row_min, row_max, col_min, col_max)``, inclusive.
+    shape : tuple of int
+        The image's shape.
+    context : float, default 0.10
+        Added on each side, as a fraction of the box's height (rows) or width (columns),
+        rounded to whole pixels.
+
+    Returns
+    -------
+    tuple of int
+        The crop box, inclusive, inside the image and containing ``roi``.
+
     Examples
     --------
     >>> crop_box((20, 39, 10, 59), (64, 64))
@@ -44,6 +59,27 @@ def crop(image: np.ndarray, box) -> np.ndarray:
 def paste(values: np.ndarray, box, roi, shape) -> np.ndarray:
     """Put a crop's values back at ``box`` on an image grid of ``shape``; zero outside ``roi``.
 
+    Parameters
+    ----------
+    values : (h, w) ndarray
+        The crop's values (probabilities or a mask), on the crop's own grid.
+    box : tuple of int
+        Where the crop was cut (:func:`crop_box`), inclusive.
+    roi : tuple of int
+        The ROI box: everything outside it is set to 0 (background).
+    shape : tuple of int
+        The image's shape.
+
+    Returns
+    -------
+    ndarray
+        ``shape``, the dtype of ``values``.
+
+    Raises
+    ------
+    ValueError
+        When ``values`` does not have the box's shape.
+
     Examples
     --------
     >>> full = paste(np.ones((4, 6)), (1, 4, 2, 7), (2, 3, 2, 7), (6, 9))
@@ -58,7 +94,8 @@ def paste(values: np.ndarray, box, roi, shape) -> np.ndarray:
     values = np.asarray(values)
     r0, r1, c0, c1 = box
     if values.shape != (r1 - r0 + 1, c1 - c0 + 1):
-        raise ValueError(f"a crop of shape {values.shape} does not fit the box {tuple(box)}")
+        raise ValueError(f"paste: a crop of shape {values.shape} does not fit the box "
+                         f"{tuple(box)}; give the values on the crop's own grid")
     full = np.zeros(tuple(shape), dtype=values.dtype)
     full[r0:r1 + 1, c0:c1 + 1] = values
     keep = np.zeros(tuple(shape), dtype=bool)

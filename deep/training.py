@@ -158,8 +158,9 @@ class DeepSegmenter(BaseEstimator):
                                        owner=type(self).__name__)
         self._validate_params()
         if self.tune_threshold and held is None:
-            raise ValueError("DeepSegmenter: tune_threshold=True chooses the threshold on the "
-                             "validation part; pass val=(images, masks) or set it to False")
+            raise ValueError("The 'tune_threshold' parameter of DeepSegmenter chooses the "
+                             "threshold on the validation part: pass val=(images, masks) to "
+                             "fit, or set tune_threshold=False")
         images, masks = self._inputs(train), self._inputs(train, masks=True)
         if held is not None:
             val_images, val_masks = self._inputs(held), self._inputs(held, masks=True)
@@ -205,10 +206,11 @@ class DeepSegmenter(BaseEstimator):
         self.checkpoint_ = str(checkpoint)
         self.workdir_ = str(workdir)
         self.threshold_ = 0.5
-        if self.tune_threshold:
-            probabilities = self._probabilities(val_images)
+        if self.tune_threshold:  # on the validation images as predict answers them
+            probabilities = self.predict_proba(held.images, rois=held.rois if self.use_roi
+                                               else None)
             scores = [np.nanmean([dice_score(m, p >= t) for m, p in
-                                  zip(val_masks, probabilities, strict=True)])
+                                  zip(held.masks, probabilities, strict=True)])
                       for t in THRESHOLDS]
             self.threshold_ = float(THRESHOLDS[int(np.argmax(scores))])
         self.fit_s_ = time.perf_counter() - start

@@ -51,11 +51,12 @@ def build_compare(runs: list[RunData]) -> dict:
         raise InputError("the runs have no method in common", runs[1].path)
     base = runs[0]
     wide = {i: r.metrics.pivot_table(index="case", columns="method", values="dice",
-                                     aggfunc="first") for i, r in enumerate(runs)}
+                                     aggfunc="first", dropna=False) for i, r in enumerate(runs)}
     patients = base.metrics.drop_duplicates("case").set_index("case")["patient"]
     track = {m: track_of(base.record["methods"][m]["needs_roi"]) for m in methods}
     order = list(TRACKS.values())
-    methods.sort(key=lambda m: (order.index(track[m]), -float(wide[0][m].mean())))
+    means = {m: float(wide[0][m].mean()) for m in methods}
+    methods.sort(key=lambda m: (order.index(track[m]), -np.nan_to_num(means[m], nan=-np.inf)))
     tests = {i: [] for i in range(1, len(runs))}
     for i in range(1, len(runs)):
         for method in methods:
@@ -75,6 +76,7 @@ def build_compare(runs: list[RunData]) -> dict:
                 "significant": bool(i and np.isfinite(tests[i][k]) and tests[i][k] < 0.05),
                 "fit": fmt(fit, 1), "predict": fmt(predict, 1)})
         rows.append(row)
+    margins = {json.dumps(r.record["settings"].get("roi_margin")) for r in runs}
     environments = [{"label": labels[i], "path": str(r.path),
                      "backend": r.record["settings"].get("keras_backend") or "none",
                      "device": r.record.get("device", "cpu"),
@@ -91,6 +93,7 @@ def build_compare(runs: list[RunData]) -> dict:
             "n_folds": len(base.splits["folds"]), "rows": rows, "runs": environments,
             "tracks": [{"name": name, "rows": [r for r in rows if r["track"] == name]}
                        for name in order if any(r["track"] == name for r in rows)],
+            "roi_margin_differs": len(margins) > 1,
             "only_some": sorted({m for r in runs for m in r.methods} - set(methods))}
 
 

@@ -64,8 +64,14 @@ def cluster_bootstrap_ci(values, groups, *, seed: int = 0, confidence: float = 0
     Returns
     -------
     low, high : float
-        NaN with fewer than two values or fewer than two groups (no spread between groups
-        can be estimated); the value itself when all values are equal.
+        The value itself when all values are equal; otherwise NaN with fewer than two
+        values or fewer than two groups (no spread between groups can be estimated).
+
+    References
+    ----------
+    .. [1] C. A. Field and A. H. Welsh, "Bootstrapping clustered data", Journal of the Royal
+       Statistical Society B 69(3), 369-390 (2007).
+       https://doi.org/10.1111/j.1467-9868.2007.00593.x
 
     Examples
     --------
@@ -109,9 +115,9 @@ def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> 
     -------
     DataFrame
         Index: method; columns ``<metric>_mean``, ``<metric>_median``, ``<metric>_low``,
-        ``<metric>_high``, ``n_cases``, ``n_patients``, ``n_empty`` (predictions that are
-        empty where the reference is not), ``n_flagged`` (cases where exactly one of the two
-        masks is empty: their distances take the image diagonal).
+        ``<metric>_high``, ``n_cases``, ``n_patients``, ``n_empty`` (empty predicted
+        masks), ``n_flagged`` (cases where exactly one of the two masks is empty: their
+        distances take the image diagonal).
     """
     rows = []
     for method in methods:

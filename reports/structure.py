@@ -56,11 +56,6 @@ def fmt_p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def roi_kind(needs_roi: bool) -> str:
-    """How a method is run, as every table names it."""
-    return "semi-automatic (ROI given)" if needs_roi else "automatic"
-
-
 def dataset_section(run: RunData) -> dict:
     """Counts, the reference note and example crops."""
     info = run.record["dataset"]
@@ -127,7 +122,7 @@ def method_section(run: RunData) -> list[dict]:
             else:
                 detail = "no free parameters tuned"
         rows.append({"method": method, "family": meta["family"],
-                     "roi": roi_kind(meta["needs_roi"]), "track": track_of(meta["needs_roi"]),
+                     "track": track_of(meta["needs_roi"]),
                      "description": meta["description"],
                      "detail": detail})
     return rows
@@ -220,19 +215,19 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
         floor_tests = (paired_tests(run.metrics, methods, "dice", against=floor)
                        if floor is not None and len(methods) > 1 else None)
         order = list(board.index)
-        floor_dice = {"dice": board.loc[floor, "dice_mean"]} if floor is not None else {}
         rows = _board_rows(run, board, floor, floor_tests)
         tracks.append({
             "name": name, "key": "roi" if name == TRACKS[True] else "automatic",
             "floor": floor, "rows": rows, "order": order,
-            "floor_dice": fmt(floor_dice.get("dice")),
+            "floor_dice": fmt(board.loc[floor, "dice_mean"]) if floor is not None else "",
             "below_floor": [r["method"] for r in rows if r["below_floor"]],
             "tests": _test_tables(run, methods) if len(methods) > 1 else [],
             "figures": [plots.distributions(run.metrics, order, m, METRICS[m].label,
                                             floor=floor, title=name)
                         for m in ("dice", "hd95")],
         })
-    return {"metrics": [{"key": k, "label": METRICS[k].label,
+    return {"has_floor": any(t["floor"] for t in tracks),
+            "metrics": [{"key": k, "label": METRICS[k].label,
                          "better": "higher" if METRICS[k].higher_is_better else "lower"}
                         for k in LEADERBOARD_METRICS],
             "tracks": tracks, "order": [m for t in tracks for m in t["order"]],

@@ -6,7 +6,8 @@ moves each side of the reference bounding box outwards by its own margin, drawn 
 from a range of fractions of the lesion's extent on that axis (default 10-30 %,
 :data:`DEFAULT_ROI_MARGIN`), and clips the box to the image. The draw is seeded by the run
 seed and the case id, so every method, every fold and every rerun sees the same box, and a
-box never cuts into the lesion. ``margin=(0, 0)`` gives the tight bounding box.
+box never cuts into the lesion. ``margin=(0, 0)`` gives the tight bounding box
+(:func:`bounding_box`).
 """
 
 from __future__ import annotations
@@ -37,21 +38,30 @@ def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
 
 
 def check_margin(margin) -> tuple[float, float]:
-    """Validate a margin range ``(low, high)`` of fractions; return it as floats.
+    """Validate a margin range of fractions of the lesion's extent.
+
+    Parameters
+    ----------
+    margin : sequence of two numbers
+        ``(LO, HI)``, with ``0 <= LO <= HI <= 5``.
+
+    Returns
+    -------
+    (float, float)
 
     Raises
     ------
     ValueError
-        When it is not two numbers with ``0 <= low <= high <= 5``.
+        When it is not two numbers with ``0 <= LO <= HI <= 5``.
     """
     try:
         low, high = (float(v) for v in margin)
     except (TypeError, ValueError):
-        raise ValueError(f"expected two fractions LOW,HIGH (e.g. 0.1,0.3), got {margin!r}") \
-            from None
+        raise ValueError("the ROI margin range must be two fractions LO,HI of the lesion's "
+                         f"extent (e.g. 0.1,0.3); got {margin!r}") from None
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= high <= 5):
-        raise ValueError(f"expected 0 <= LOW <= HIGH <= 5 (fractions of the lesion's extent, "
-                         f"e.g. 0.1,0.3), got {low:g},{high:g}")
+        raise ValueError("the ROI margin range must have 0 <= LO <= HI <= 5 (fractions of the "
+                         f"lesion's extent, e.g. 0.1,0.3); got {low:g},{high:g}")
     return low, high
 
 
@@ -79,7 +89,7 @@ def draw_roi(mask: np.ndarray, *, seed: int, case_id: str,
     margin : (float, float), default (0.10, 0.30)
         Range of each side's margin, as a fraction of the lesion's bounding-box height (top
         and bottom) or width (left and right); each of the four is drawn on its own and
-        rounded to whole pixels.
+        rounded to whole pixels (so a lesion under 5 px across may get no margin on a side).
 
     Returns
     -------
@@ -107,20 +117,6 @@ def draw_roi(mask: np.ndarray, *, seed: int, case_id: str,
     top, bottom, left, right = case_rng(seed, case_id).uniform(low, high, 4)
     return (max(0, r0 - int(np.rint(top * height))), min(h - 1, r1 + int(np.rint(bottom * height))),
             max(0, c0 - int(np.rint(left * width))), min(w - 1, c1 + int(np.rint(right * width))))
-
-
-def roi_from_mask(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """The tight bounding box of a mask (the whole image when it is empty).
-
-    Examples
-    --------
-    >>> m = np.zeros((128, 128), bool); m[50:60, 40:70] = True
-    >>> roi_from_mask(m)
-    (50, 59, 40, 69)
-    """
-    mask = np.asarray(mask, dtype=bool)
-    box = bounding_box(mask)
-    return box if box is not None else (0, mask.shape[0] - 1, 0, mask.shape[1] - 1)
 
 
 def check_roi(roi, shape: tuple[int, int], *, where: str = "roi") -> tuple[int, int, int, int]:

@@ -16,7 +16,7 @@ this contract:
     Writes the fitted model into ``folder`` (atomically) and returns the file's name.
 ``fit_record() -> dict``
     JSON-ready facts of the fit that a run records (tuned parameters, epochs, device, ...).
-``family`` (``"classical"``, ``"deep"``), ``needs_roi`` (semi-automatic or not) and
+``family`` (``"classical"``, ``"deep"``, ``"floor"``), ``needs_roi`` (semi-automatic or not) and
 ``batch_predict`` (True when one call on many images is the way to time it; False when each
 image is segmented, and timed, on its own).
 

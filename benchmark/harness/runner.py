@@ -96,6 +96,9 @@ def check_folder(out: Path, settings: dict) -> dict | None:
         raise InputError(f"unreadable run record ({exc}); choose another --out",
                          run_json) from None
     for key, option in SETTINGS.items():
+        if key not in old:  # a setting added since this folder was made
+            raise InputError(f"was made by an older massbench that had no {option} setting; "
+                             "it cannot be continued: choose another --out", run_json)
         if old.get(key) != settings.get(key):
             raise InputError(f"{option} differs from the run in this folder (it was "
                              f"made with {old.get(key)!r}, this command gives "
@@ -122,7 +125,8 @@ def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int) -> dict
     return splits
 
 
-def roi_stage(out: Path, dataset: Dataset, *, seed: int, margin) -> dict:
+def roi_stage(out: Path, dataset: Dataset, *, seed: int,
+              margin: tuple[float, float]) -> dict[str, tuple[int, int, int, int]]:
     """Case id -> ROI rectangle: the folder's ``rois.csv``, checked, or drawn for every case.
 
     A box is drawn once per case (:func:`benchmark.ground.roi.draw_roi`, seeded by the run
@@ -143,6 +147,10 @@ def roi_stage(out: Path, dataset: Dataset, *, seed: int, margin) -> dict:
     missing = [c.id for c in dataset if c.id not in rois]
     if missing:
         raise InputError(f"has no ROI for case {missing[0]}; choose another --out", path)
+    if len(table) != len(rois):
+        repeated = table["case"][table["case"].duplicated()].iloc[0]
+        raise InputError(f"has more than one ROI for case {repeated}; choose another --out",
+                         path)
     return rois
 
 
@@ -230,8 +238,9 @@ def _timed(stages: dict, name: str, function, *args, **kwargs):
 
 def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "standard",
                   folds: int | None = None, seed: int | None = None,
-                  roi_margin=DEFAULT_ROI_MARGIN, out: str | os.PathLike | None = None,
-                  jobs: int = 1, scheduler: str | None = None, quiet: bool = False, command=None,
+                  roi_margin: tuple[float, float] = DEFAULT_ROI_MARGIN,
+                  out: str | os.PathLike | None = None, jobs: int = 1,
+                  scheduler: str | None = None, quiet: bool = False, command=None,
                   stream=None) -> Path:
     """Run ``methods`` on every fold and write (or complete) a run folder.
 
@@ -330,7 +339,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     _timed(stages, "metrics", gather_stage, out, tasks)
     record["diagnosis"] = _timed(stages, "diagnosis", run_diagnosis, out, dataset, splits,
                                  methods, seed=seed, tune_forest=prof.tune_forest,
-                                 progress=progress)
+                                 progress=progress, n_jobs=1 if scheduler else jobs)
     finish_record(record, out, tasks, stages)
     store.write_json(out / store.RUN_JSON, record)
     return out

@@ -134,7 +134,8 @@ def test_the_roi_track_trains_on_crops_and_pastes_back_inside_the_roi(tiny, tmp_
     x, y, xv, yv, xt, yt = tiny
     rois = [draw_roi(m, seed=0, case_id=str(i)) for i, m in enumerate(y)]
     val_rois = [draw_roi(m, seed=0, case_id=f"v{i}") for i, m in enumerate(yv)]
-    model = DeepSegmenter(model="unet_course", workdir=tmp_path, use_roi=True, **FAST)
+    model = DeepSegmenter(model="unet_course", workdir=tmp_path, use_roi=True,
+                          tune_threshold=True, **FAST)
     assert model.needs_roi and not DeepSegmenter().needs_roi
     with pytest.raises(ValueError, match="semi-automatic"):
         model.fit(x, y)
@@ -152,7 +153,11 @@ def test_the_roi_track_trains_on_crops_and_pastes_back_inside_the_roi(tiny, tmp_
     # the padded image gives the same answer, moved by the padding
     np.testing.assert_allclose(probabilities[-1][5:5 + xt[0].shape[0], :xt[0].shape[1]],
                                probabilities[0], atol=1e-5)
-    assert [m.dtype for m in model.predict(images, rois=test_rois)] == [bool] * len(images)
+    masks = model.predict(images, rois=test_rois)
+    assert [m.dtype for m in masks] == [bool] * len(images)
+    # the threshold was tuned on the validation images as predict answers them
+    assert 0.2 <= model.threshold_ <= 0.8
+    np.testing.assert_array_equal(masks[0], probabilities[0] >= model.threshold_)
 
 
 def test_without_val_training_runs_every_epoch_and_holds_nothing_out(tiny, tmp_path):
@@ -160,5 +165,5 @@ def test_without_val_training_runs_every_epoch_and_holds_nothing_out(tiny, tmp_p
     model = DeepSegmenter(model="cae", workdir=tmp_path, **(FAST | {"epochs": 2})).fit(x, y)
     assert model.n_fit_ == len(x) and model.epochs_run_ == model.best_epoch_ == 2
     assert "val_dice" not in model.history_
-    with pytest.raises(ValueError, match="tune_threshold=True chooses the threshold"):
+    with pytest.raises(ValueError, match="'tune_threshold' parameter of DeepSegmenter"):
         DeepSegmenter(model="cae", tune_threshold=True, **FAST).fit(x, y)

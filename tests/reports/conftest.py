@@ -7,12 +7,13 @@ XSS = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="session")
 def report_run(tmp_path_factory):
-    """A quick run of two classical methods and the CAE, with its report."""
+    """A quick run of two classical methods, the two floors and the CAE, with its report."""
     pytest.importorskip("keras")
     from benchmark.harness.commands.run import run_with_report
 
     out = tmp_path_factory.mktemp("report") / "run"
-    return run_with_report(["otsu", "region_growing", "cae"], profile="quick", out=out,
+    return run_with_report(["otsu", "region_growing", "roi_ellipse", "prior_disk", "cae"],
+                           profile="quick", out=out,
                          quiet=True, command=["python", "-m", "benchmark", "run"])
 
 

@@ -67,12 +67,60 @@ def test_report_has_every_section_of_the_design(report_run):
                    "training", "diagnosis", "timings", "environment"):
         assert f'id="{anchor}"' in html, anchor
     text = " ".join(Page(html).text)
-    assert "semi-automatic (ROI given)" in text and "automatic" in text
+    assert "Track: ROI given" in text and "Track: automatic" in text
     assert "The reference masks are exact" in text  # the phantom says how its masks were made
     assert "Holm" in text and "bootstrap" in text
     assert "tensorflow" in text or "jax" in text or "torch" in text
     for method in ("otsu", "region_growing", "cae"):
         assert method in text
+
+
+def test_each_track_has_its_own_leaderboard_floor_and_tests(report_run):
+    from reports.rundata import load_run
+    from reports.stats import paired_tests
+    from reports.structure import leaderboard_section
+
+    run = load_run(report_run)
+    board = leaderboard_section(run, seed=0)
+    tracks = {t["name"]: t for t in board["tracks"]}
+    assert list(tracks) == ["ROI given", "automatic"]
+    means = run.metrics.groupby("method")["dice"].mean()
+    assert [r["method"] for r in tracks["ROI given"]["rows"]] == sorted(
+        ["otsu", "region_growing", "roi_ellipse"], key=lambda m: -means[m])
+    assert {r["method"] for r in tracks["automatic"]["rows"]} == {"prior_disk", "cae"}
+    assert tracks["ROI given"]["floor"] == "roi_ellipse"
+    assert tracks["automatic"]["floor"] == "prior_disk"
+    for track in tracks.values():
+        methods = [r["method"] for r in track["rows"]]
+        # the paired tests stay inside the track
+        for test in track["tests"]:
+            assert {r["method"] for r in test["rows"]} | {test["best"]} == set(methods)
+        against = paired_tests(run.metrics, methods, against=track["floor"]).set_index(
+            "method")
+        for row in track["rows"]:
+            if row["is_floor"]:
+                continue
+            difference = means[row["method"]] - means[track["floor"]]
+            assert row["floor_difference"] == f"{difference:+.3f}"
+            above = difference > 0 and against.loc[row["method"], "p_holm"] < 0.05
+            assert row["below_floor"] == (not above)
+        assert track["below_floor"] == [r["method"] for r in track["rows"] if r["below_floor"]]
+    html = (report_run / "report.html").read_text()
+    assert 'id="leaderboard-table-roi"' in html and 'id="leaderboard-table-automatic"' in html
+    assert "rois.csv" in html and "patient-level (cluster) bootstrap" in html
+    if any(t["below_floor"] for t in tracks.values()):
+        assert "not above floor" in html
+    assert html.count("The dashed red line is the mean of the floor") == 4
+
+
+def test_a_run_without_floors_says_so(xss_run):
+    from reports.rundata import load_run
+    from reports.structure import leaderboard_section
+
+    board = leaderboard_section(load_run(xss_run), seed=0)
+    assert [t["floor"] for t in board["tracks"]] == [None] and not board["has_floor"]
+    assert all(r["floor_difference"] == "" for r in board["tracks"][0]["rows"])
+    assert "No floor ran" in (xss_run / "report.html").read_text()
 
 
 def test_every_table_has_header_cells(report_run):
@@ -119,6 +167,16 @@ def test_compare_puts_runs_side_by_side(report_run, tmp_path):
     for method in ("otsu", "region_growing", "cae"):
         assert method in text
     assert "+0.000" in text  # identical runs: no difference
+    assert "Track: ROI given" in text and "Track: automatic" in text
+    assert text.index("roi_ellipse") < text.index("Track: automatic") < text.index("prior_disk")
+    assert "different margins" not in text
+    # a run whose boxes were drawn with other margins: the page says so
+    record = json.loads((copy / "run.json").read_text())
+    record["settings"]["roi_margin"] = [0.0, 0.0]
+    (copy / "run.json").write_text(json.dumps(record))
+    out = cli("compare", report_run, copy, "--out", tmp_path / "cmp2.html")
+    assert out.returncode == 0, out.stderr
+    assert "drew their ROI boxes with different margins" in (tmp_path / "cmp2.html").read_text()
     assert "fit (s)" in text and "predict (ms)" in text
     assert all(t["th"] > 0 for t in page.tables)
 

@@ -21,10 +21,8 @@ from benchmark.ground.data import write_reference_statement
 from benchmark.ground.data.course import IMAGE_TAG, MASK_TAG, course_paths
 from benchmark.ground.data.imageio import IMAGE_SUFFIXES, read_image, write_pgm
 from benchmark.ground.errors import InputError, ParameterError
-from benchmark.ground.roi import check_roi
+from benchmark.ground.roi import ROI_COLUMNS, check_roi
 from benchmark.ground.store import atomic_write_bytes
-
-ROI_COLUMNS = ("case", "row_min", "row_max", "col_min", "col_max")
 
 
 def read_rois(path: Path) -> list[tuple[int, str, tuple[int, int, int, int]]]:

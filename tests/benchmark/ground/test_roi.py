@@ -15,7 +15,6 @@ from benchmark.ground.roi import (
     case_rng,
     check_margin,
     draw_roi,
-    roi_from_mask,
 )
 
 
@@ -94,14 +93,14 @@ def test_margins_spread_over_the_whole_range():
 def test_a_zero_margin_gives_the_tight_box():
     mask = np.zeros((30, 40), bool)
     mask[3:9, 10:31] = True
-    assert draw_roi(mask, seed=5, case_id="x", margin=(0, 0)) == roi_from_mask(mask) \
+    assert draw_roi(mask, seed=5, case_id="x", margin=(0, 0)) == bounding_box(mask) \
         == (3, 8, 10, 30)
 
 
 @pytest.mark.parametrize("margin, message", [
-    ((0.3, 0.1), "0 <= LOW <= HIGH"), ((-0.1, 0.2), "0 <= LOW <= HIGH"),
-    ((0.1, float("nan")), "0 <= LOW <= HIGH"), ((0.1,), "two fractions"),
-    ("ab", "two fractions")])
+    ((0.3, 0.1), "0 <= LO <= HI"), ((-0.1, 0.2), "0 <= LO <= HI"),
+    ((0.1, float("nan")), "0 <= LO <= HI"), ((0.1,), "two fractions LO,HI"),
+    ("ab", "two fractions LO,HI")])
 def test_a_bad_margin_range_is_named(margin, message):
     with pytest.raises(ValueError, match=message):
         check_margin(margin)

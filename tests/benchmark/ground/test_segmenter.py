@@ -48,8 +48,8 @@ def test_the_validation_part_is_checked_like_the_training_part():
     train, val = check_fit_inputs(images, masks, None, (images[:1], masks[:1]),
                                   needs_roi=False, owner="X")
     assert len(train) == 3 and len(val) == 1 and val.rois == [None]
-    both = train + val
-    assert len(both) == 4 and both.images[3] is val.images[0]
+    assert val.images[0].dtype == np.float64  # converted like the training images
+    assert np.array_equal(val.images[0], train.images[0])
     assert check_fit_inputs(images, masks, None, None, needs_roi=False, owner="X")[1] is None
 
 

@@ -32,7 +32,7 @@ def test_every_family_has_one_fit_and_predict_signature(name, estimator):
     for keyword in ("rois", "val"):
         assert fit[keyword].kind is inspect.Parameter.KEYWORD_ONLY, (name, keyword)
     assert predict["rois"].kind is inspect.Parameter.KEYWORD_ONLY
-    assert estimator.family in ("classical", "deep")
+    assert estimator.family in ("classical", "deep", "floor")
     assert isinstance(estimator.batch_predict, bool)
     assert list(inspect.signature(estimator.save).parameters) == ["folder"]
     assert list(inspect.signature(estimator.fit_record).parameters) == []
@@ -58,7 +58,9 @@ def test_list_prints_every_registered_method_with_its_family_and_roi(capsys):
     for name, (factory, _) in SEGMENTERS.items():
         row = next(line.split() for line in lines if line.split()[:1] == [name])
         roi = "semi-automatic" if factory().needs_roi else "automatic"
-        assert row[1:3] == ["classical", roi], row
+        assert row[1:3] == [factory().family, roi], row
+        assert factory().family == ("floor" if name in ("roi_ellipse", "prior_disk")
+                                    else "classical")
 
 
 def test_segment_accepts_the_rule_based_semi_automatic_methods_only():
@@ -66,7 +68,29 @@ def test_segment_accepts_the_rule_based_semi_automatic_methods_only():
     assert "radial_maxvar" in accepted and "otsu" in accepted
     for name in SEGMENTERS:
         estimator = make_segmenter(name)
-        assert (name in accepted) == (estimator.needs_roi and not estimator.learns)
+        assert (name in accepted) == (estimator.needs_roi and not estimator.learns
+                                      and estimator.family != "floor")
+
+
+def test_the_deep_roi_track_is_registered_and_made_semi_automatic():
+    pytest.importorskip("keras")
+    from benchmark.harness.methods import all_methods, make_method, method_names
+    from benchmark.harness.profiles import get_profile
+
+    names = method_names()
+    assert names[-2:] == ["unet_roi", "attention_unet_roi"]
+    info = all_methods()
+    assert info["unet_roi"].needs_roi and not info["unet"].needs_roi
+    assert info["unet_roi"].family == "deep"
+    standard = get_profile("standard")
+    roi_model = make_method("unet_roi", standard, seed=3)
+    # the model's own settings (half width), then the ROI track's (32 px)
+    assert roi_model.use_roi and roi_model.model == "unet" and roi_model.input_size == 32
+    assert roi_model.model_kwargs == {"widths": (8, 16, 32, 64), "bridge": 128}
+    plain = make_method("unet", standard, seed=3)
+    assert not plain.use_roi and plain.input_size == 48
+    with pytest.raises(ParameterError, match="registered method"):
+        make_method("cae_roi", standard, seed=3)
 
 
 def test_an_unknown_method_lists_the_registered_ones():
