@@ -1,8 +1,11 @@
 """The deep segmenter: a Keras model behind the estimator contract of every segmenter.
 
 ``fit(images, masks, *, rois=None, val=None)`` trains with Adam on binary cross-entropy + soft
-Dice, augmented batches, early stopping on the validation Dice with the best weights
-restored, a ``.keras`` checkpoint and ``history.csv``; ``predict(images)`` resizes each image
+Dice, from initial weights drawn with NumPy (:mod:`deep.init`, the same on every backend for
+a seed) and batches shuffled and augmented by the project's own generator; it stops on a
+plateau of the validation loss with the best weights restored, halves the learning rate on
+shorter plateaus, restarts a training that collapsed to background from the next seed, and
+writes a ``.keras`` checkpoint and ``history.csv``; ``predict(images)`` resizes each image
 to the model's grid, predicts, resizes the probabilities back to the image's own grid and
 thresholds them (at 0.5, or at the threshold tuned on the validation part). The contract is
 the one of :mod:`benchmark.ground.segmenter`, shared with the classical methods.
@@ -22,12 +25,14 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from benchmark.ground.metrics import dice_score
 from benchmark.ground.segmenter import check_fit_inputs, check_part
 from benchmark.ground.store import HISTORY_CSV, MODEL_KERAS, atomic_path
+from deep.callbacks import CollapseGuard
 from deep.data import (
     AugmentedBatches,
     crop,
@@ -38,10 +43,29 @@ from deep.data import (
     to_model_grid,
 )
 from deep.device import backend_name, describe_device, make_deterministic, set_mixed_precision
-from deep.losses import BceDiceLoss, DiceScore
+from deep.init import init_weights
+from deep.losses import BceDiceLoss, DiceScore, SoftDice
 from deep.models import MODELS, build_model
 
 THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
+
+
+def attempt_seed(seed: int, attempt: int) -> int:
+    """The seed of a training attempt: ``seed`` itself, then seeds derived from it.
+
+    A collapsed training restarts from the next seed of ``seed``'s own NumPy
+    ``SeedSequence``, so a restart never reuses the seed of another fold or run.
+
+    Examples
+    --------
+    >>> attempt_seed(7, 0)
+    7
+    >>> attempt_seed(7, 1) == attempt_seed(7, 1) != attempt_seed(7, 2)
+    True
+    """
+    if attempt == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(attempt)]).generate_state(1)[0] >> 1)
 
 
 class DeepSegmenter(BaseEstimator):
@@ -59,11 +83,20 @@ class DeepSegmenter(BaseEstimator):
     learning_rate : float, default 1e-3
         Adam's step size.
     patience : int, default 12
-        Epochs without a better validation Dice before stopping.
+        Epochs without a lower validation loss before stopping (the plateau).
     min_epochs : int, default 20
-        Early stopping starts watching only after this many epochs (the validation Dice of
-        the batch-normalised U-Nets is noisy over the first epochs, and an early peak there
-        would otherwise end training too soon).
+        Early stopping and the choice of the weights kept start only after this many
+        epochs, and so does the collapse check (the batch-normalised U-Nets are noisy over
+        the first epochs, and an early optimum there would otherwise end training too soon).
+    lr_patience : int or None, default None
+        Epochs without a lower validation loss before the learning rate is halved (down
+        to ``learning_rate / 32``); None gives ``max(1, patience // 2)``.
+    collapse_dice : float, default 0.05
+        A training whose validation soft Dice is below this from ``min_epochs`` on, or
+        whose kept weights score a validation Dice below it, has collapsed to background.
+    max_restarts : int, default 2
+        A collapsed training restarts from the next seed (:func:`attempt_seed`) up to this
+        many times; the attempts are recorded (``attempts_``, ``history.csv``).
     augment : bool, default True
         Flips, 90-degree rotations and small intensity changes.
     tune_threshold : bool, default False
@@ -95,6 +128,9 @@ class DeepSegmenter(BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "min_epochs": [Interval(Integral, 0, None, closed="left")],
+        "lr_patience": [Interval(Integral, 1, None, closed="left"), None],
+        "collapse_dice": [Interval(Real, 0, 1, closed="both")],
+        "max_restarts": [Interval(Integral, 0, None, closed="left")],
         "augment": ["boolean"],
         "tune_threshold": ["boolean"],
         "mixed_precision": ["boolean"],
@@ -107,7 +143,8 @@ class DeepSegmenter(BaseEstimator):
     }
 
     def __init__(self, *, model="unet", input_size=128, epochs=100, batch_size=16,
-                 learning_rate=1e-3, patience=12, min_epochs=20, augment=True,
+                 learning_rate=1e-3, patience=12, min_epochs=20, lr_patience=None,
+                 collapse_dice=0.05, max_restarts=2, augment=True,
                  tune_threshold=False, mixed_precision=False, run_eagerly=False, seed=0,
                  workdir=None, model_kwargs=None, use_roi=False, verbose=0):
         self.model = model
@@ -117,6 +154,9 @@ class DeepSegmenter(BaseEstimator):
         self.learning_rate = learning_rate
         self.patience = patience
         self.min_epochs = min_epochs
+        self.lr_patience = lr_patience
+        self.collapse_dice = collapse_dice
+        self.max_restarts = max_restarts
         self.augment = augment
         self.tune_threshold = tune_threshold
         self.mixed_precision = mixed_precision
@@ -133,7 +173,7 @@ class DeepSegmenter(BaseEstimator):
         return bool(self.use_roi)
 
     def fit(self, images, masks, *, rois=None, val=None, callbacks=None):
-        """Train on (images, masks), stopping early on the validation Dice.
+        """Train on (images, masks), stopping on a plateau of the validation loss.
 
         Parameters
         ----------
@@ -151,8 +191,12 @@ class DeepSegmenter(BaseEstimator):
         Returns
         -------
         self
-            With ``model_`` (best weights), ``history_`` (dict of lists), ``threshold_``,
-            ``best_epoch_``, ``fit_s_``, ``backend_``, ``device_``, ``checkpoint_``.
+            With ``model_`` (best weights), ``history_`` (dict of lists, the attempt kept),
+            ``threshold_``, ``epochs_run_``, ``best_epoch_``, ``stopped_`` (``"plateau"``:
+            early stopping ended it; ``"cap"``: it ran all ``epochs``; ``"collapsed"``:
+            every attempt collapsed), ``restarts_``, ``attempts_`` (seed, epochs run, best
+            epoch and how each attempt stopped), ``fit_s_``, ``backend_``, ``device_``,
+            ``checkpoint_``.
         """
         train, held = check_fit_inputs(images, masks, rois, val, needs_roi=self.needs_roi,
                                        owner=type(self).__name__)
@@ -165,44 +209,40 @@ class DeepSegmenter(BaseEstimator):
         if held is not None:
             val_images, val_masks = self._inputs(held), self._inputs(held, masks=True)
         start = time.perf_counter()
-        make_deterministic(self.seed)
         self.dtype_policy_ = set_mixed_precision(self.mixed_precision)
         size = self.input_size
         x, y = to_model_grid(images, size), masks_to_model_grid(masks, size)
         validation = None if held is None else (to_model_grid(val_images, size),
                                                 masks_to_model_grid(val_masks, size))
-        model = build_model(self.model, size, **(self.model_kwargs or {}))
-        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=BceDiceLoss(),
-                      metrics=[DiceScore()], run_eagerly=self.run_eagerly)
         workdir = Path(self.workdir) if self.workdir else Path(tempfile.mkdtemp(
             prefix="massbench-"))
         workdir.mkdir(parents=True, exist_ok=True)
         checkpoint = workdir / MODEL_KERAS
-        stopper = keras.callbacks.EarlyStopping(monitor="val_dice", mode="max",
-                                                patience=self.patience,
-                                                restore_best_weights=True,
-                                                start_from_epoch=self.min_epochs)
-        stopping = [] if held is None else [stopper]
-        batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), self.seed,
-                                   augment=self.augment)
-        # the log grows epoch by epoch under a temporary name, renamed once training ends
-        with atomic_path(workdir / HISTORY_CSV) as log:
-            history = model.fit(batches, validation_data=validation, epochs=self.epochs,
-                                callbacks=[*stopping, keras.callbacks.CSVLogger(str(log)),
-                                           *(callbacks or [])],
-                                verbose=self.verbose)
+        self.attempts_, logs = [], []
+        for attempt in range(self.max_restarts + 1):
+            seed = attempt_seed(self.seed, attempt)
+            model, history, record = self._train_once(x, y, validation, seed, callbacks)
+            self.attempts_.append(record)
+            logs.append(pd.DataFrame(history).assign(
+                epoch=np.arange(1, len(history["loss"]) + 1), attempt=attempt, seed=seed))
+            # every attempt's epochs, the restarted ones first (written after each attempt)
+            with atomic_path(workdir / HISTORY_CSV) as partial:
+                frame = pd.concat(logs, ignore_index=True)
+                frame[["epoch", "attempt", "seed", *history]].to_csv(partial, index=False)
+            if record["stopped"] != "collapsed":
+                break
         # the best weights are restored in memory; one save at the end costs less than a
         # save at every improving epoch
         with atomic_path(checkpoint) as partial:
             model.save(partial)
         self.n_fit_ = len(images)
         self.model_ = model
-        self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-        self.epochs_run_ = len(self.history_["loss"])
-        # the weights kept: the best epoch from ``min_epochs`` on, or the last epoch when
-        # training ended before early stopping started watching
-        self.best_epoch_ = (stopper.best_epoch + 1 if stopping and stopper.best_weights
-                            is not None else self.epochs_run_)
+        self.history_ = history
+        self.epochs_run_ = record["epochs_run"]
+        self.best_epoch_ = record["best_epoch"]
+        self.stopped_ = record["stopped"]
+        self.restarts_ = len(self.attempts_) - 1
+        self.collapsed_ = record["stopped"] == "collapsed"
         self.checkpoint_ = str(checkpoint)
         self.workdir_ = str(workdir)
         self.threshold_ = 0.5
@@ -217,6 +257,57 @@ class DeepSegmenter(BaseEstimator):
         self.backend_ = backend_name()
         self.device_ = describe_device()
         return self
+
+    def _train_once(self, x, y, validation, seed: int, callbacks):
+        """One training from the NumPy-drawn start of ``seed``: (model, history, record).
+
+        Early stopping and the weights kept watch the validation loss (smooth, unlike the
+        thresholded Dice), from epoch ``min_epochs`` on; the learning rate is halved after
+        ``lr_patience`` epochs without a lower validation loss; a :class:`CollapseGuard`
+        stops a model whose (validation) soft Dice is under ``collapse_dice`` from epoch
+        ``min_epochs`` on. Without a validation part the loss is not watched: every epoch
+        runs and the last weights are kept.
+        """
+        make_deterministic(seed)  # dropout masks and anything else drawn by the backend
+        model = init_weights(build_model(self.model, self.input_size,
+                                         **(self.model_kwargs or {})), seed)
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=BceDiceLoss(),
+                      metrics=[DiceScore(), SoftDice()], run_eagerly=self.run_eagerly)
+        watched = validation is not None
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", mode="min",
+                                                patience=self.patience,
+                                                restore_best_weights=True,
+                                                start_from_epoch=self.min_epochs)
+        lr_patience = self.lr_patience or max(1, self.patience // 2)
+        schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", mode="min",
+                                                     factor=0.5, patience=lr_patience,
+                                                     min_lr=self.learning_rate / 32)
+        guard = CollapseGuard(monitor="val_soft_dice" if watched else "soft_dice",
+                              floor=self.collapse_dice, min_epochs=max(1, self.min_epochs))
+        batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), seed,
+                                   augment=self.augment)
+        # the batches' order is the generator's: Keras' own shuffling of a PyDataset's
+        # batch indices draws from Python's ``random`` on JAX and PyTorch and from tf.data
+        # on TensorFlow, so it would differ per backend
+        history = model.fit(batches, validation_data=validation, epochs=self.epochs,
+                            shuffle=False,
+                            callbacks=[*([stopper, schedule] if watched else []), guard,
+                                       *(callbacks or [])],
+                            verbose=self.verbose).history
+        history = {k: [float(v) for v in vals] for k, vals in history.items()}
+        epochs_run = len(history["loss"])
+        best = (stopper.best_epoch + 1 if watched and stopper.best_weights is not None
+                else epochs_run)
+        if guard.collapsed_epoch is not None:
+            stopped = "collapsed"
+        elif watched and history["val_dice"][best - 1] < self.collapse_dice:
+            stopped = "collapsed"  # the weights kept predict (almost) nothing at 0.5
+        elif watched and stopper.stopped_epoch > 0:
+            stopped = "plateau"
+        else:
+            stopped = "cap"
+        return model, history, {"seed": seed, "epochs_run": epochs_run, "best_epoch": best,
+                                "stopped": stopped}
 
     def _inputs(self, part, *, masks: bool = False) -> list:
         """A part's images (or masks) as the model sees them: whole, or the ROI crops."""
@@ -266,5 +357,6 @@ class DeepSegmenter(BaseEstimator):
     def fit_record(self) -> dict:
         """What a run records of a fit: backend, device, epochs, timing, threshold."""
         return {"backend": self.backend_, "device": self.device_, "epochs_run": self.epochs_run_,
-                "best_epoch": self.best_epoch_, "fit_s": self.fit_s_,
+                "best_epoch": self.best_epoch_, "stopped": self.stopped_,
+                "restarts": self.restarts_, "attempts": self.attempts_, "fit_s": self.fit_s_,
                 "threshold": self.threshold_, "dtype_policy": self.dtype_policy_}

@@ -17,7 +17,7 @@ import numpy as np
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports.rundata import RunData
-from reports.stats import TRACKS, holm, track_of, wilcoxon_pair
+from reports.stats import TRACKS, holm, n_seeds, seeded_pair, track_of, wilcoxon_pair
 from reports.structure import fmt, fmt_p, method_speed
 
 
@@ -50,8 +50,9 @@ def build_compare(runs: list[RunData]) -> dict:
     if not methods:
         raise InputError("the runs have no method in common", runs[1].path)
     base = runs[0]
+    # a case's Dice averaged over the training seeds of a method trained several times
     wide = {i: r.metrics.pivot_table(index="case", columns="method", values="dice",
-                                     aggfunc="first", dropna=False) for i, r in enumerate(runs)}
+                                     aggfunc="mean", dropna=False) for i, r in enumerate(runs)}
     patients = base.metrics.drop_duplicates("case").set_index("case")["patient"]
     track = {m: track_of(base.record["methods"][m]["needs_roi"]) for m in methods}
     order = list(TRACKS.values())
@@ -60,7 +61,12 @@ def build_compare(runs: list[RunData]) -> dict:
     tests = {i: [] for i in range(1, len(runs))}
     for i in range(1, len(runs)):
         for method in methods:
-            p_value = wilcoxon_pair(wide[i][method], wide[0][method], patients)["p_value"]
+            if max(n_seeds(runs[i].metrics, method), n_seeds(base.metrics, method)) > 1:
+                # training variance counted: over fold-and-seed means
+                p_value = seeded_pair(runs[i].metrics, method, method,
+                                      other=base.metrics)["p_value"]
+            else:
+                p_value = wilcoxon_pair(wide[i][method], wide[0][method], patients)["p_value"]
             tests[i].append(p_value)
         tests[i] = holm(tests[i])
     rows = []

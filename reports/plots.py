@@ -121,23 +121,36 @@ def gallery_row(method: str, items: list[tuple[str, str, float, np.ndarray, np.n
 
 
 def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
-    """Training loss and validation Dice per epoch, one line style per fold."""
+    """Training and validation loss, and validation Dice, per epoch, one line style per fold.
+
+    A history with an ``attempt`` column (a collapsed training restarted) is drawn from its
+    last attempt, the one whose model was kept.
+    """
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.4))
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
+    restarted = []
     for i, (fold, history) in enumerate(sorted(histories.items())):
+        if "attempt" in history and history["attempt"].nunique() > 1:
+            restarted.append(fold)
+            history = history[history["attempt"] == history["attempt"].max()]
         epochs = np.arange(1, len(history) + 1)
         style = styles[i % len(styles)]
         left.plot(epochs, history["loss"], linestyle=style, color="0.2", label=f"fold {fold}")
+        if "val_loss" in history:
+            left.plot(epochs, history["val_loss"], linestyle=style, color="tab:blue")
         if "val_dice" in history:
             right.plot(epochs, history["val_dice"], linestyle=style, color="0.2",
                        label=f"fold {fold}")
-    left.set(xlabel="epoch", ylabel="training loss (BCE + Dice)", title=method)
+    left.set(xlabel="epoch", ylabel="loss (BCE + Dice)", title=method)
     right.set(xlabel="epoch", ylabel="validation Dice", ylim=(0, 1))
     right.legend(fontsize=7, frameon=False)
     for ax in (left, right):
         ax.grid(color="0.9")
-    return _embed(fig, f"Training curves of {method}: training loss (left) and validation "
-                       f"Dice (right) per epoch for folds {', '.join(map(str, histories))}.")
+    note = (f" Folds {', '.join(map(str, restarted))} collapsed and were restarted; their "
+            f"last attempt is drawn." if restarted else "")
+    return _embed(fig, f"Training curves of {method}: training loss (grey) and validation "
+                       f"loss (blue) on the left, validation Dice on the right, per epoch for "
+                       f"folds {', '.join(map(str, histories))}.{note}")
 
 
 def draw_roc(ax, curves, *, folds: bool = True, label: str | None = None,

@@ -10,6 +10,13 @@ patient as the unit:
   Wilcoxon signed-rank test (:func:`scipy.stats.wilcoxon`) over patients
   (:func:`wilcoxon_pair`), Holm-corrected over the family of comparisons.
 
+A deep model trained with several seeds (``run --seeds K``) is scored per seed; its
+leaderboard values are over the seed-averaged prediction scores of each case, with the spread
+of the per-seed means beside them, and a comparison that involves it uses the corrected
+resampled t-test of Nadeau and Bengio (2003) over fold-and-seed means
+(:func:`corrected_resampled_ttest`): a Wilcoxon test over patients would treat one training
+run as the method, and two seeds of one model already differ "significantly" that way.
+
 Methods are ranked and tested only within their **track**: "ROI given" (semi-automatic
 methods, told where the mass is by an ROI box) or "automatic" (the image alone); each track
 has its floor (family ``floor``), which reads no pixel of the image.
@@ -28,6 +35,9 @@ TRACKS = {True: "ROI given", False: "automatic"}
 #: Metrics of the leaderboard (their direction and label come from ``METRICS``).
 LEADERBOARD_METRICS = ("dice", "jaccard", "hd95", "assd")
 N_RESAMPLES = 2000
+#: The test of a paired comparison, as the report names it.
+PATIENT_TEST = "Wilcoxon over patients"
+SEEDED_TEST = "corrected resampled t over folds x seeds"
 #: The false-positive rates mean ROC curves are given on.
 ROC_GRID = np.linspace(0, 1, 101)
 
@@ -106,36 +116,69 @@ def cluster_bootstrap_ci(values, groups, *, seed: int = 0, confidence: float = 0
     return float(low), float(high)
 
 
+def n_seeds(metrics: pd.DataFrame, method: str) -> int:
+    """How many training seeds ``method`` was scored with (1 without a ``seed`` column)."""
+    if "seed" not in metrics:
+        return 1
+    return max(1, int(metrics.loc[metrics["method"] == method, "seed"].nunique()))
+
+
+def seed_average(part: pd.DataFrame, columns) -> pd.DataFrame:
+    """One row per (method, case): ``columns`` averaged over the training seeds (NaN skipped).
+
+    The case's method, patient and fold come along; one seed gives the rows as they are.
+    """
+    if "seed" not in part or part["seed"].nunique() <= 1:
+        return part
+    keys = [c for c in ("method", "case", "patient", "fold") if c in part]
+    return part.groupby(keys, sort=False, as_index=False)[list(columns)].mean()
+
+
 def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> pd.DataFrame:
     """Mean, median and patient-level 95 % CI of every leaderboard metric per method.
 
-    Best mean Dice first.
+    Best mean Dice first. For a method scored with several training seeds, the values are
+    those of each case averaged over the seeds first, and ``dice_seed_sd`` is the standard
+    deviation of its per-seed mean Dice (the training variance the interval leaves out).
 
     Returns
     -------
     DataFrame
         Index: method; columns ``<metric>_mean``, ``<metric>_median``, ``<metric>_low``,
         ``<metric>_high``, ``n_cases``, ``n_patients``, ``n_empty`` (empty predicted
-        masks), ``n_flagged`` (cases where exactly one of the two masks is empty: their
-        distances take the image diagonal).
+        masks, per seed), ``n_flagged`` (cases where exactly one of the two masks is empty:
+        their distances take the image diagonal; per seed), ``n_seeds``, ``dice_seed_sd``,
+        ``dice_seed_min``, ``dice_seed_max``.
     """
     rows = []
     for method in methods:
         part = metrics[metrics["method"] == method]
-        row = {"method": method, "n_cases": len(part),
+        k = n_seeds(metrics, method)
+        per_seed = part.groupby("seed")["dice"].mean() if k > 1 else pd.Series(dtype=float)
+        per_case = seed_average(part, LEADERBOARD_METRICS)
+        row = {"method": method, "n_cases": int(part["case"].nunique()),
                "n_patients": int(part["patient"].nunique()),
-               "n_empty": int(((part["tp"] + part["fp"]) == 0).sum()),
-               "n_flagged": int(part["empty_flag"].astype(bool).sum())}
+               "n_empty": _per_seed(((part["tp"] + part["fp"]) == 0).sum(), k),
+               "n_flagged": _per_seed(part["empty_flag"].astype(bool).sum(), k),
+               "n_seeds": k,
+               "dice_seed_sd": float(per_seed.std(ddof=1)) if k > 1 else np.nan,
+               "dice_seed_min": float(per_seed.min()) if k > 1 else np.nan,
+               "dice_seed_max": float(per_seed.max()) if k > 1 else np.nan}
         for metric in LEADERBOARD_METRICS:
-            values = part[metric].to_numpy(float)
+            values = per_case[metric].to_numpy(float)
             finite = np.isfinite(values).any()
             row[f"{metric}_mean"] = float(np.nanmean(values)) if finite else np.nan
             row[f"{metric}_median"] = float(np.nanmedian(values)) if finite else np.nan
             row[f"{metric}_low"], row[f"{metric}_high"] = cluster_bootstrap_ci(
-                values, part["patient"].to_numpy(), seed=seed)
+                values, per_case["patient"].to_numpy(), seed=seed)
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     return table.sort_values("dice_mean", ascending=False, kind="stable")
+
+
+def _per_seed(count, k: int):
+    """A count over all seeds' rows, as an int for one seed and a mean per seed otherwise."""
+    return int(count) if k == 1 else round(float(count) / k, 1)
 
 
 def holm(p_values) -> np.ndarray:
@@ -187,6 +230,92 @@ def wilcoxon_pair(a: pd.Series, b: pd.Series, groups: pd.Series | None = None) -
             "statistic": statistic, "p_value": p_value}
 
 
+def corrected_resampled_ttest(differences, test_train_ratio: float) -> dict:
+    """Nadeau and Bengio's corrected resampled t-test of mean differences over resamples.
+
+    The resamples (here, folds x training seeds) share training data, so their differences
+    are correlated and the plain t-test's variance ``s^2 / J`` is too small; the corrected
+    variance is ``(1 / J + n_test / n_train) s^2``, with ``J - 1`` degrees of freedom.
+
+    Parameters
+    ----------
+    differences : array-like of float
+        One mean difference (method a minus method b, over the test cases) per resample.
+    test_train_ratio : float
+        Test cases over training cases of one resample (``1 / (K - 1)`` for K folds).
+
+    Returns
+    -------
+    dict
+        ``n_units`` (resamples), ``mean_difference``, ``statistic`` (t), ``p_value``
+        (two-sided; 1 when every difference is zero, NaN with fewer than two resamples).
+
+    References
+    ----------
+    .. [1] C. Nadeau, Y. Bengio, "Inference for the generalization error", Machine
+       Learning 52, 239-281 (2003), doi:10.1023/A:1024068626366.
+    .. [2] R. R. Bouckaert, E. Frank, "Evaluating the replicability of significance tests
+       for comparing learning algorithms", PAKDD 2004, doi:10.1007/978-3-540-24775-3_3.
+
+    Examples
+    --------
+    >>> out = corrected_resampled_ttest([0.02, 0.03, 0.01, 0.02, 0.02], 0.25)
+    >>> round(out["statistic"], 3), round(out["p_value"], 4)
+    (4.216, 0.0135)
+    """
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    n = len(d)
+    mean = float(d.mean()) if n else np.nan
+    if n < 2:
+        return {"n_units": n, "mean_difference": mean, "statistic": np.nan, "p_value": np.nan}
+    variance = float(d.var(ddof=1))
+    if variance == 0:
+        statistic = 0.0 if mean == 0 else np.copysign(np.inf, mean)
+        p_value = 1.0 if mean == 0 else 0.0
+    else:
+        statistic = mean / np.sqrt((1 / n + test_train_ratio) * variance)
+        p_value = float(2 * stats.t.sf(abs(statistic), df=n - 1))
+    return {"n_units": n, "mean_difference": mean, "statistic": float(statistic),
+            "p_value": p_value}
+
+
+def resample_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> pd.Series:
+    """Mean of ``metric`` over the test cases of each (fold, seed) of ``method``."""
+    part = metrics[metrics["method"] == method]
+    seeds = part["seed"] if "seed" in part else pd.Series(0, index=part.index)
+    return part.groupby([part["fold"], seeds.rename("seed")])[metric].mean()
+
+
+def seeded_pair(metrics: pd.DataFrame, a: str, b: str, metric: str = "dice", *,
+                other: pd.DataFrame | None = None) -> dict:
+    """Compare ``a`` with ``b`` over fold-and-seed means (:func:`corrected_resampled_ttest`).
+
+    A method trained once is paired with every seed of the other on the same fold. With
+    ``other``, ``b`` is read from that table (another run of the same splits).
+    """
+    mean_a = resample_means(metrics, a, metric)
+    mean_b = resample_means(metrics if other is None else other, b, metric)
+    seeds = sorted(set(mean_a.index.get_level_values("seed"))
+                   | set(mean_b.index.get_level_values("seed")))
+    folds = sorted(set(mean_a.index.get_level_values("fold")))
+    diffs = [_at(mean_a, fold, seed) - _at(mean_b, fold, seed) for fold in folds
+             for seed in seeds]
+    out = corrected_resampled_ttest(diffs, 1 / max(1, len(folds) - 1))
+    n_pairs = int(metrics.loc[metrics["method"] == a, "case"].nunique())
+    return {"n_pairs": n_pairs, "n_units": out["n_units"],
+            "median_difference": float(np.nanmedian(diffs)) if diffs else np.nan,
+            "statistic": out["statistic"], "p_value": out["p_value"]}
+
+
+def _at(means: pd.Series, fold, seed) -> float:
+    """The (fold, seed) mean, or the fold's only seed for a method trained once."""
+    if (fold, seed) in means.index:
+        return float(means.loc[(fold, seed)])
+    one = means.loc[fold] if fold in means.index.get_level_values("fold") else None
+    return float(one.iloc[0]) if one is not None and len(one) == 1 else np.nan
+
+
 def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean ROC curve of several folds, with its standard deviation.
 
@@ -214,8 +343,8 @@ def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _wide(metrics: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Cases x methods table of one metric, and every case's patient."""
-    wide = metrics.pivot_table(index="case", columns="method", values=metric, aggfunc="first",
+    """Cases x methods table of one metric (averaged over training seeds), and patients."""
+    wide = metrics.pivot_table(index="case", columns="method", values=metric, aggfunc="mean",
                                dropna=False)
     patients = metrics.drop_duplicates("case").set_index("case")["patient"]
     return wide, patients
@@ -230,18 +359,21 @@ def best_method(metrics: pd.DataFrame, methods: list[str], metric: str = "dice")
 
 def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice", *,
                  against: str | None = None) -> pd.DataFrame:
-    """Patient-level Wilcoxon test of every method against one (default: the best) on ``metric``.
+    """Paired test of every method against one (default: the best) on ``metric``.
 
-    Give the methods of one track: methods are compared only within their track. Each
-    other method is paired with ``against`` case by case (cases where either value is NaN
-    are dropped), the differences are averaged per patient and tested over patients
-    (:func:`wilcoxon_pair`); p-values are Holm-corrected over the comparisons.
+    Give the methods of one track: methods are compared only within their track. Two
+    methods trained (or run) once are paired case by case (cases where either value is NaN
+    are dropped), the differences averaged per patient and tested over patients
+    (:func:`wilcoxon_pair`). When either was trained with several seeds, the test is the
+    corrected resampled t-test over fold-and-seed means (:func:`seeded_pair`), which
+    counts the training variance. p-values are Holm-corrected over the comparisons.
 
     Returns
     -------
     DataFrame
-        Columns ``method, best, n_pairs, n_units, median_difference, statistic, p_value,
-        p_holm``; ``median_difference`` is method minus ``against``, over patients.
+        Columns ``method, best, test, n_pairs, n_units, median_difference, statistic,
+        p_value, p_holm``; ``median_difference`` is method minus ``against``, over the
+        test's units (patients, or fold-and-seed means).
     """
     wide, patients = _wide(metrics, metric)
     best = against if against is not None else best_method(metrics, methods, metric)
@@ -249,9 +381,13 @@ def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice"
     for method in methods:
         if method == best:
             continue
-        rows.append({"method": method, "best": best,
-                     **wilcoxon_pair(wide[method], wide[best], patients)})
-    table = pd.DataFrame(rows, columns=["method", "best", "n_pairs", "n_units",
+        if max(n_seeds(metrics, method), n_seeds(metrics, best)) > 1:
+            rows.append({"method": method, "best": best, "test": SEEDED_TEST,
+                         **seeded_pair(metrics, method, best, metric)})
+        else:
+            rows.append({"method": method, "best": best, "test": PATIENT_TEST,
+                         **wilcoxon_pair(wide[method], wide[best], patients)})
+    table = pd.DataFrame(rows, columns=["method", "best", "test", "n_pairs", "n_units",
                                         "median_difference", "statistic", "p_value"])
     table["p_holm"] = holm(table["p_value"]) if len(table) else []
     return table

@@ -17,9 +17,11 @@ from reports.rundata import RunData
 from reports.stats import (
     LEADERBOARD_METRICS,
     N_RESAMPLES,
+    SEEDED_TEST,
     TRACKS,
     leaderboard,
     paired_tests,
+    seed_average,
     track_of,
 )
 
@@ -167,8 +169,11 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
         cells = {"rank": rank, "method": method,
                  "family": run.record["methods"][method]["family"],
                  "n": int(row["n_cases"]), "patients": int(row["n_patients"]),
-                 "empty": int(row["n_empty"]), "is_floor": method == floor,
-                 "floor_difference": "", "below_floor": False}
+                 "empty": f"{row['n_empty']:g}", "is_floor": method == floor,
+                 "floor_difference": "", "below_floor": False, "seeds": ""}
+        if row["n_seeds"] > 1:  # the spread of the per-seed means: the training variance
+            cells["seeds"] = (f"{int(row['n_seeds'])} seeds: SD {row['dice_seed_sd']:.3f}, "
+                              f"{row['dice_seed_min']:.3f}-{row['dice_seed_max']:.3f}")
         if floor is not None and method != floor:
             difference = row["dice_mean"] - floor_mean
             p_holm = tests.loc[method, "p_holm"] if method in tests.index else np.nan
@@ -196,7 +201,9 @@ def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
         best = table["best"].iloc[0] if len(table) else methods[0]
         tests.append({
             "metric": METRICS[metric].label, "best": best,
-            "rows": [{"method": r.method, "n": r.n_pairs, "patients": r.n_units,
+            "rows": [{"method": r.method, "n": r.n_pairs, "units": r.n_units,
+                      "test": ("corrected t, folds x seeds" if r.test == SEEDED_TEST
+                               else "Wilcoxon, patients"),
                       "difference": fmt(r.median_difference, 3 if metric == "dice" else 2),
                       "statistic": fmt(r.statistic, 1), "p": fmt_p(r.p_value),
                       "p_holm": fmt_p(r.p_holm),
@@ -209,6 +216,7 @@ def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
 def leaderboard_section(run: RunData, seed: int) -> dict:
     """One leaderboard per track (mean, median, patient-level CI), floors and paired tests."""
     tracks = []
+    averaged = [c for c in run.metrics.columns if c in METRICS]
     for name, methods in track_methods(run).items():
         board = leaderboard(run.metrics, methods, seed=seed)
         floor = floor_of(run, methods)
@@ -222,8 +230,8 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
             "floor_dice": fmt(board.loc[floor, "dice_mean"]) if floor is not None else "",
             "below_floor": [r["method"] for r in rows if r["below_floor"]],
             "tests": _test_tables(run, methods) if len(methods) > 1 else [],
-            "figures": [plots.distributions(run.metrics, order, m, METRICS[m].label,
-                                            floor=floor, title=name)
+            "figures": [plots.distributions(seed_average(run.metrics, averaged), order, m,
+                                            METRICS[m].label, floor=floor, title=name)
                         for m in ("dice", "hd95")],
         })
     return {"has_floor": any(t["floor"] for t in tracks),
@@ -256,14 +264,36 @@ def gallery_section(run: RunData, order: list[str]) -> list[dict]:
     return sections
 
 
-def training_section(run: RunData) -> list[dict]:
-    """Training curves of the deep methods."""
-    out = []
+def training_section(run: RunData) -> dict:
+    """How each deep method's folds stopped, and their training curves.
+
+    Returns
+    -------
+    dict
+        ``convergence``: one row per deep method (trainings, one per fold and seed, stopped on
+        a plateau, at the epoch cap, collapsed; restarts; epochs run and best epoch of
+        each); ``curves``: the training-curve figures (first seed).
+    """
+    rows, curves = [], []
     for method in run.methods:
+        if run.record["methods"][method]["family"] != "deep":
+            continue
+        # every training seed of every fold
+        cells = [c for (m, _, _), c in sorted(run.seed_cells.items()) if m == method]
+        stopped = [c.get("stopped", "unknown") for c in cells]
+        rows.append({"method": method, "n_folds": len(cells),
+                     "plateau": stopped.count("plateau"), "cap": stopped.count("cap"),
+                     "collapsed": stopped.count("collapsed"),
+                     "unknown": stopped.count("unknown"),
+                     "restarts": sum(c.get("restarts", 0) for c in cells),
+                     "epoch_cap": (cells[0].get("params") or {}).get("epochs"),
+                     "epochs": ", ".join(f"{c.get('epochs_run')} ({c.get('best_epoch')})"
+                                         for c in cells)})
         histories = {fold: h for (m, fold), h in run.histories.items() if m == method}
         if histories:
-            out.append({"method": method, "figure": plots.training_curves(method, histories)})
-    return out
+            curves.append({"method": method,
+                           "figure": plots.training_curves(method, histories)})
+    return {"convergence": rows, "curves": curves}
 
 
 def diagnosis_section(run: RunData) -> dict:

@@ -24,8 +24,11 @@ from benchmark.ground.metrics import METRICS, score_masks
 from benchmark.harness.profiles import Profile
 
 #: Columns of ``metrics.csv``, in order.
-METRIC_COLUMNS = ["method", "family", "needs_roi", "fold", "case", "patient", "label",
+METRIC_COLUMNS = ["method", "family", "needs_roi", "fold", "seed", "case", "patient", "label",
                   *METRICS, "tp", "fp", "fn", "tn", "empty_flag", "fit_s", "predict_s"]
+#: Distance between the model seeds of two training seeds of one cell (more than any fold
+#: number, so no two (fold, seed) pairs share a model seed).
+SEED_STRIDE = 1000
 #: Columns that are measurements of time, not results; they differ between two runs.
 TIMING_COLUMNS = ["fit_s", "predict_s"]
 
@@ -46,6 +49,13 @@ class CellTask:
     rois: Mapping[str, tuple[int, int, int, int]]
     #: Threads a worker may use (None: leave the libraries' defaults).
     threads: int | None = None
+    #: Index of the training seed (``run --seeds K``; only deep methods get more than one).
+    seed_index: int = 0
+
+    @property
+    def model_seed(self) -> int:
+        """The seed the method is made with (run seed + fold + SEED_STRIDE x seed index)."""
+        return self.seed + self.fold + SEED_STRIDE * self.seed_index
 
 
 def run_cell(task: CellTask) -> dict:
@@ -53,7 +63,7 @@ def run_cell(task: CellTask) -> dict:
 
     A complete cell (``done.json`` present) is not run again; its record is returned.
     """
-    out = store.cell_dir(task.run_dir, task.method, task.fold)
+    out = store.cell_dir(task.run_dir, task.method, task.fold, task.seed_index)
     done = out / store.DONE_JSON
     if done.is_file():
         return store.read_json(done)
@@ -64,7 +74,7 @@ def run_cell(task: CellTask) -> dict:
         limit_threads(task.threads)
     from benchmark.harness.methods import make_method
 
-    model = make_method(task.method, task.profile, seed=task.seed + task.fold, workdir=out)
+    model = make_method(task.method, task.profile, seed=task.model_seed, workdir=out)
     if task.threads is not None and "deep.device" in sys.modules:
         from deep.device import limit_backend_threads  # a backend's own pool (torch)
 
@@ -82,7 +92,8 @@ def run_cell(task: CellTask) -> dict:
 
     store.write_masks(out / store.PREDICTIONS_NPZ, [c.id for c in test], predicted)
     record = {"method": task.method, "family": model.family, "needs_roi": bool(model.needs_roi),
-              "fold": task.fold, "seed": task.seed + task.fold, "n_fit": model.n_fit_,
+              "fold": task.fold, "seed_index": task.seed_index, "seed": task.model_seed,
+              "n_fit": model.n_fit_,
               "n_test": len(test), "fit_s": fit_s, "predict_s": float(np.sum(predict_s)),
               "started": started, "finished": None, "pid": os.getpid(),
               "model_file": model.save(out), "params": store.jsonable(model.get_params()),
@@ -126,7 +137,8 @@ def score_cell(task: CellTask, model, test, predicted, fit_s: float,
     for case, mask, seconds in zip(test, predicted, predict_s, strict=True):
         scores = score_masks(case.mask[None], mask[None])
         rows.append({"method": task.method, "family": model.family,
-                     "needs_roi": bool(model.needs_roi), "fold": task.fold, "case": case.id,
+                     "needs_roi": bool(model.needs_roi), "fold": task.fold,
+                     "seed": task.seed_index, "case": case.id,
                      "patient": case.patient, "label": case.label,
                      **{k: v[0].item() for k, v in scores.items()},
                      "fit_s": fit_s, "predict_s": seconds})

@@ -77,13 +77,17 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     which.add_argument("--methods", help="comma-separated method names")
     run.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
                      "'phantom' (default)")
-    run.add_argument("--profile", choices=tuple(PROFILES), default="standard",
-                     help="quick: small phantom, 2 folds, short training; standard (default): "
-                     "5 folds, training to early stopping")
+    run.add_argument("--profile", choices=tuple(PROFILES), default=None,
+                     help="quick: small phantom, 2 folds, short training; standard: 5 folds, "
+                     "sized for 20 minutes on a 2-core CPU; full: 128 px, full-width U-Nets, "
+                     "up to 200 epochs, 3 seeds (for a GPU). Default: full when the Keras "
+                     "backend sees a GPU, standard otherwise")
     run.add_argument("--folds", type=_fold_count, help="number of folds (default: the "
                      "profile's, 2 or 5)")
     run.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
                      "(default 12345)")
+    run.add_argument("--seeds", type=_positive_int, help="training seeds of every deep "
+                     "cell (default: the profile's, 1 or 3 for full); each is scored")
     run.add_argument("--roi-margin", type=_margin_range, metavar="LO,HI",
                      help="range of the margin of each side of the ROI boxes, as fractions of "
                      "the lesion's extent (default 0.1,0.3; 0,0 gives the tight box)")
@@ -160,6 +164,7 @@ COMMANDS = {
 
 #: Library parameter -> the command-line option that feeds it.
 OPTIONS = {"n_folds": "--folds", "methods": "--methods", "profile": "--profile",
+           "seeds": "--seeds",
            "method": "--method", "size": "--size", "n_cases": "--cases"}
 
 

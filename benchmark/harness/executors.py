@@ -51,9 +51,10 @@ def execute(pending: list[CellTask], progress, *, jobs: int = 1,
         _execute_joblib(pending, progress, jobs)
     else:
         for task in pending:
-            progress.starting(task.method, task.fold)
+            progress.starting(task.method, _fold(task.fold, task.seed_index))
             done = run_cell(task)
-            progress.finished(task.method, task.fold, done["finished"] - done["started"])
+            progress.finished(task.method, _fold(task.fold, task.seed_index),
+                              done["finished"] - done["started"])
 
 
 def _execute_joblib(pending, progress, jobs: int) -> None:
@@ -67,7 +68,8 @@ def _execute_joblib(pending, progress, jobs: int) -> None:
         results = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1,
                            pre_dispatch="n_jobs")(delayed(run_cell)(t) for t in tasks)
         for done in results:
-            progress.finished(done["method"], done["fold"], done["finished"] - done["started"])
+            progress.finished(done["method"], _fold(done["fold"], done.get("seed_index", 0)),
+                              done["finished"] - done["started"])
 
 
 def _execute_dask(pending, progress, address: str) -> None:
@@ -86,4 +88,10 @@ def _execute_dask(pending, progress, address: str) -> None:
                    for t in pending]
         for future in as_completed(futures):
             done = future.result()
-            progress.finished(done["method"], done["fold"], done["finished"] - done["started"])
+            progress.finished(done["method"], _fold(done["fold"], done.get("seed_index", 0)),
+                              done["finished"] - done["started"])
+
+
+def _fold(fold: int, seed_index: int) -> str:
+    """How progress names a cell's fold: ``3``, or ``3 seed 1`` for a further training seed."""
+    return f"{fold} seed {seed_index}" if seed_index else str(fold)

@@ -5,6 +5,8 @@ classical methods tuned on their validation part, deep models trained to early s
 sized so that ``run --all`` (one worker per core) takes under 20 minutes on a 2-core CPU:
 classical tuning scores 10 validation cases per candidate; automatic deep models at 48 px,
 ROI-track models at 32 px, at most 20 epochs, the 4-level U-Nets at half width.
+``full`` is the one for a GPU: 128 px, full-width U-Nets, up to 200 epochs, three training
+seeds, mixed precision; ``run`` takes it by default when the Keras backend sees a GPU.
 ``quick`` checks the whole pipeline end to end in under two minutes: a small phantom (or the
 given data), two folds, a short training at a small input size. Both are fixed here so that
 two runs of one profile are comparable and a run folder records which one made it.
@@ -38,6 +40,8 @@ class Profile:
         ``model_kwargs`` of its builder).
     tune_forest : bool
         Whether the diagnosis stage tunes the random forest (the SVM is always tuned).
+    seeds : int
+        Training seeds of every deep cell when ``--seeds`` is not given.
     """
 
     name: str
@@ -48,6 +52,7 @@ class Profile:
     deep: dict = field(default_factory=dict)
     deep_per_model: dict = field(default_factory=dict)
     tune_forest: bool = False
+    seeds: int = 1
 
     def as_dict(self) -> dict:
         """The profile as plain JSON-ready data (recorded in ``run.json``)."""
@@ -64,11 +69,13 @@ PROFILES = {
     "standard": Profile(
         name="standard", n_folds=5, phantom_cases=180, phantom_size=128,
         classical={"max_tuning_cases": 10, "pixels_per_image": 200},
-        # early stopping watches from epoch 8 with patience 8: with less, the models whose
-        # validation Dice stays at 0 for their first ten epochs (the CAE) were stopped
-        # there, collapsed (3 of 5 CAE folds at min_epochs = patience = 5)
-        deep={"input_size": 48, "epochs": 20, "patience": 8, "min_epochs": 8,
-              "batch_size": 16},
+        # early stopping watches the validation loss from epoch 8 with patience 5, the
+        # learning rate halves after 3 epochs without a lower loss; a model whose
+        # validation soft Dice is near 0 from epoch 8 on is restarted (watching the
+        # thresholded validation Dice instead had stopped CAE folds that sat at Dice 0 for
+        # their first ten epochs: 3 of 5 collapsed with min_epochs = patience = 5)
+        deep={"input_size": 48, "epochs": 20, "patience": 5, "min_epochs": 8,
+              "lr_patience": 3, "batch_size": 16},
         # the 4-level U-Nets at half their default widths, the automatic models at 48 px
         # and the ROI-track models at 32 px (an ROI crop is 40-100 px; on fold 0 unet_roi
         # scored Dice 0.929 at 32 px, 0.930 at 48 and 0.931 at 64): what fits a 20-minute
@@ -78,7 +85,25 @@ PROFILES = {
                for name in ("unet", "attention_unet")},
             **{name: {"input_size": 32} for name in ("unet_roi", "attention_unet_roi")}},
     ),
+    # the settings of the course notebook's long training, for an accelerator: 128 px,
+    # the U-Nets at full width, up to 200 epochs (early stopping on the plateau), three
+    # training seeds, mixed precision where a GPU is present
+    "full": Profile(
+        name="full", n_folds=5, phantom_cases=180, phantom_size=128,
+        classical={},  # the library defaults: tuning looks at up to 40 validation cases
+        deep={"input_size": 128, "epochs": 200, "patience": 20, "min_epochs": 20,
+              "batch_size": 16, "mixed_precision": True},
+        deep_per_model={name: {"input_size": 64} for name in ("unet_roi",
+                                                              "attention_unet_roi")},
+        tune_forest=True, seeds=3,
+    ),
 }
+
+
+def check_seeds(seeds) -> None:
+    """Raise :class:`ParameterError` unless ``seeds`` is an int >= 1."""
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+        raise ParameterError("seeds", "run_benchmark", "an int >= 1", seeds)
 
 
 def get_profile(name: str) -> Profile:

@@ -60,7 +60,7 @@ class Progress:
         else:
             print(text, file=self.stream, flush=True)
 
-    def starting(self, method: str, fold: int) -> None:
+    def starting(self, method: str, fold: int | str) -> None:
         """A cell is about to run."""
         if self._bar is not None:
             self._bar.set_description_str(f"{method} fold {fold}")
@@ -68,7 +68,7 @@ class Progress:
             self.message(f"[{self.done}/{self.total}] {method} fold {fold}: running "
                          f"(elapsed {_clock(time.perf_counter() - self.start)})")
 
-    def finished(self, method: str, fold: int, seconds: float) -> None:
+    def finished(self, method: str, fold: int | str, seconds: float) -> None:
         """A cell has completed."""
         self.done += 1
         self._ran += 1

@@ -44,12 +44,12 @@ from benchmark.harness.cells import METRIC_COLUMNS, CellTask
 from benchmark.harness.diagnosis import run_diagnosis
 from benchmark.harness.executors import describe, execute
 from benchmark.harness.methods import all_methods, check_profile, method_names
-from benchmark.harness.profiles import Profile, get_profile
+from benchmark.harness.profiles import Profile, check_seeds, get_profile
 from benchmark.harness.progress import Progress
 
 #: Settings that must agree between a run folder and a command that continues it, and the
 #: option of ``run`` that sets each.
-SETTINGS = {"profile": "--profile", "folds": "--folds", "seed": "--seed",
+SETTINGS = {"profile": "--profile", "folds": "--folds", "seed": "--seed", "seeds": "--seeds",
             "roi_margin": "--roi-margin", "methods": "--all/--methods",
             "keras_backend": "KERAS_BACKEND", "data_fingerprint": "--data"}
 
@@ -167,8 +167,9 @@ def cells_stage(pending: list[CellTask], progress: Progress, *, jobs: int,
 
 
 def gather_stage(out: Path, tasks: list[CellTask]) -> pd.DataFrame:
-    """``metrics.csv`` from the cells, in task order (methods, then folds, then test cases)."""
-    frames = [pd.read_csv(store.cell_dir(out, t.method, t.fold) / store.METRICS_CSV,
+    """``metrics.csv`` from the cells, in task order (methods, folds, seeds, test cases)."""
+    frames = [pd.read_csv(store.cell_dir(out, t.method, t.fold, t.seed_index) /
+                          store.METRICS_CSV,
                           dtype={"case": str, "patient": str}) for t in tasks]
     metrics = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=METRIC_COLUMNS)
@@ -209,12 +210,13 @@ def start_record(settings: dict, profile: Profile, dataset: Dataset, info: dict,
 
 def finish_record(record: dict, out: Path, tasks: list[CellTask], stages: dict) -> dict:
     """Add the cells' summaries, devices and times to a complete run's record."""
-    cells = {(t.method, t.fold): store.read_json(store.cell_dir(out, t.method, t.fold) /
-                                                 store.DONE_JSON) for t in tasks}
-    record["cells"] = {f"{m}/fold_{f}": _cell_summary(c) for (m, f), c in cells.items()}
+    cells = {(t.method, t.fold, t.seed_index): store.read_json(
+        store.cell_dir(out, t.method, t.fold, t.seed_index) / store.DONE_JSON) for t in tasks}
+    record["cells"] = {store.cell_dir("", m, f, s).relative_to(store.CELLS_DIR).as_posix():
+                       _cell_summary(c) for (m, f, s), c in cells.items()}
     devices = sorted({c.get("device") for c in cells.values() if c.get("device")})
     record["device"] = ", ".join(devices) if devices else "cpu"
-    record["method_time_s"] = {m: sum(c["fit_s"] + c["predict_s"] for (mm, _), c in
+    record["method_time_s"] = {m: sum(c["fit_s"] + c["predict_s"] for (mm, _, _), c in
                                       cells.items() if mm == m)
                                for m in record["settings"]["methods"]}
     record["stages"] = stages
@@ -224,8 +226,9 @@ def finish_record(record: dict, out: Path, tasks: list[CellTask], stages: dict) 
 
 
 def _cell_summary(cell: dict) -> dict:
-    keep = ("fit_s", "predict_s", "n_fit", "n_test", "tuned_params", "backend", "device",
-            "epochs_run", "best_epoch", "threshold", "pid")
+    keep = ("fit_s", "predict_s", "n_fit", "n_test", "seed", "tuned_params", "backend",
+            "device",
+            "epochs_run", "best_epoch", "stopped", "restarts", "threshold", "pid")
     return {k: cell[k] for k in keep if k in cell}
 
 
@@ -238,6 +241,7 @@ def _timed(stages: dict, name: str, function, *args, **kwargs):
 
 def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "standard",
                   folds: int | None = None, seed: int | None = None,
+                  seeds: int | None = None,
                   roi_margin: tuple[float, float] = DEFAULT_ROI_MARGIN,
                   out: str | os.PathLike | None = None, jobs: int = 1,
                   scheduler: str | None = None, quiet: bool = False, command=None,
@@ -250,11 +254,15 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
         Method names (see :func:`benchmark.harness.methods.resolve_methods`).
     data : str, default "phantom"
         ``phantom``, a course-format folder or a manifest CSV.
-    profile : {"quick", "standard"}
+    profile : {"quick", "standard", "full"}
     folds : int, optional
         Default: the profile's.
     seed : int, optional
         Seed of the split, of the ROI boxes and of the methods (default 12345).
+    seeds : int, optional
+        Training seeds of every deep cell (default: the profile's); each is trained, scored
+        and written apart (``metrics.csv``'s ``seed`` column). Classical methods and floors
+        run once: given the data they are deterministic.
     roi_margin : (float, float), default (0.10, 0.30)
         Range of the margin of each side of the ROI boxes, as fractions of the lesion's
         extent (:func:`benchmark.ground.roi.draw_roi`).
@@ -282,6 +290,8 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     has_deep = not set(methods) <= set(method_names(deep=False))
     check_profile(prof, deep=has_deep)
     seed = DEFAULT_SEED if seed is None else seed
+    seeds = prof.seeds if seeds is None else seeds
+    check_seeds(seeds)
     roi_margin = list(check_margin(DEFAULT_ROI_MARGIN if roi_margin is None else roi_margin))
     stages = {}
     dataset = _timed(stages, "load", load_stage, data, prof)
@@ -292,7 +302,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
 
         backend = backend_name()
     settings = {"data": str(data), "data_fingerprint": dataset.fingerprint, "profile": profile,
-                "folds": n_folds, "seed": seed, "roi_margin": roi_margin,
+                "folds": n_folds, "seed": seed, "seeds": seeds, "roi_margin": roi_margin,
                 "methods": list(methods),
                 "keras_backend": backend}
     out = Path(out) if out is not None else default_out(profile)
@@ -316,9 +326,10 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     tasks = [CellTask(run_dir=str(out), method=m, fold=f["fold"], profile=prof, seed=seed,
                       train=tuple(dataset.subset(f["train"])),
                       val=tuple(dataset.subset(f["val"])),
-                      test=tuple(dataset.subset(f["test"])), rois=rois)
-             for m in methods for f in splits["folds"]]
-    pending = [t for t in tasks if not store.is_done(out, t.method, t.fold)]
+                      test=tuple(dataset.subset(f["test"])), rois=rois, seed_index=s)
+             for m in methods for f in splits["folds"]
+             for s in range(seeds if info[m].family == "deep" else 1)]
+    pending = [t for t in tasks if not store.is_done(out, t.method, t.fold, t.seed_index)]
     progress = Progress.choose(len(tasks), len(tasks) - len(pending), quiet=quiet,
                                stream=stream)
     progress.message(f"massbench run: {len(methods)} method(s) x {len(splits['folds'])} "

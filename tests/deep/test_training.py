@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deep.data import masks_to_model_grid, to_model_grid
 from deep.models import MODELS
-from deep.training import DeepSegmenter
+from deep.training import DeepSegmenter, attempt_seed
 
 FAST = {"input_size": 32, "epochs": 1, "batch_size": 4}
 
@@ -41,25 +42,85 @@ def test_two_fits_with_the_same_seed_predict_identically(tiny, tmp_path):
     assert runs[0].history_ == runs[1].history_
 
 
-def test_early_stopping_restores_the_best_weights(tiny, tmp_path):
-    x, y, xv, yv, _, _ = tiny
+# collapse handling off: these tests look at the stopping rule alone
+NO_RESTART = {"collapse_dice": 0.0, "max_restarts": 0}
+
+
+def test_early_stopping_restores_the_weights_of_the_lowest_validation_loss(tiny, tmp_path):
+    x, y, xv, yv, xt, _ = tiny
     model = DeepSegmenter(model="cae", workdir=tmp_path, patience=1, learning_rate=0.05,
-                          min_epochs=0, **(FAST | {"epochs": 6})).fit(x, y, val=(xv, yv))
-    best = max(model.history_["val_dice"])
-    assert model.history_["val_dice"][model.best_epoch_ - 1] == best
+                          min_epochs=0, **NO_RESTART, **(FAST | {"epochs": 6})).fit(
+        x, y, val=(xv, yv))
+    losses = model.history_["val_loss"]
+    assert losses[model.best_epoch_ - 1] == min(losses)
     assert model.epochs_run_ <= 6
+    # the model kept is the best epoch's: its validation loss is the one recorded there
+    kept = model.model_.evaluate(to_model_grid(xv, 32), masks_to_model_grid(yv, 32),
+                                 verbose=0, return_dict=True)["loss"]
+    assert kept == pytest.approx(min(losses), rel=1e-4)
+    if model.epochs_run_ < 6:
+        assert model.stopped_ == "plateau"
 
 
 def test_early_stopping_waits_for_min_epochs(tiny, tmp_path):
     x, y, xv, yv, _, _ = tiny
     model = DeepSegmenter(model="cae", workdir=tmp_path, patience=1, learning_rate=0.05,
-                          min_epochs=4, **(FAST | {"epochs": 6})).fit(x, y, val=(xv, yv))
-    dice = model.history_["val_dice"]
+                          min_epochs=4, **NO_RESTART, **(FAST | {"epochs": 6})).fit(
+        x, y, val=(xv, yv))
+    losses = model.history_["val_loss"]
     assert model.epochs_run_ >= 5  # nothing can stop it before the fifth epoch
     assert model.best_epoch_ >= 5  # epochs before min_epochs are never kept
-    assert dice[model.best_epoch_ - 1] == max(dice[4:])
+    assert losses[model.best_epoch_ - 1] == min(losses[4:])
     assert not list(tmp_path.glob(".*.tmp*"))  # the log was renamed into place
-    assert len(pd.read_csv(tmp_path / "history.csv")) == model.epochs_run_
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert len(history) == model.epochs_run_ and set(history["attempt"]) == {0}
+    assert list(history["epoch"]) == list(range(1, model.epochs_run_ + 1))
+
+
+def test_a_run_that_reaches_the_epoch_cap_says_so(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="unet_course", workdir=tmp_path, patience=50, **NO_RESTART,
+                          **(FAST | {"epochs": 3})).fit(x, y, val=(xv, yv))
+    assert (model.stopped_, model.epochs_run_, model.restarts_) == ("cap", 3, 0)
+    assert model.fit_record()["stopped"] == "cap"
+
+
+def test_the_learning_rate_is_halved_on_a_plateau(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, patience=50, lr_patience=1,
+                          learning_rate=0.05, min_epochs=0, **NO_RESTART,
+                          **(FAST | {"epochs": 6})).fit(x, y, val=(xv, yv))
+    rates, losses = model.history_["learning_rate"], model.history_["val_loss"]
+    assert rates[0] == pytest.approx(0.05)
+    for epoch in range(1, 6):  # halved after an epoch that did not lower the best loss
+        worse = losses[epoch - 1] >= min(losses[:epoch - 1], default=np.inf)
+        expected = max(rates[epoch - 1] / 2, 0.05 / 32) if worse else rates[epoch - 1]
+        assert rates[epoch] == pytest.approx(expected), (epoch, losses, rates)
+
+
+def test_a_collapsed_training_restarts_from_the_next_seed_and_is_counted(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    # every validation soft Dice is under 1: each attempt counts as collapsed
+    model = DeepSegmenter(model="cae", workdir=tmp_path, min_epochs=2, collapse_dice=1.0,
+                          max_restarts=2, seed=3, **(FAST | {"epochs": 5})).fit(
+        x, y, val=(xv, yv))
+    assert model.restarts_ == 2 and model.stopped_ == "collapsed" and model.collapsed_
+    seeds = [a["seed"] for a in model.attempts_]
+    assert seeds[0] == 3 and seeds == [attempt_seed(3, k) for k in range(3)]
+    assert len(set(seeds)) == 3
+    assert [a["epochs_run"] for a in model.attempts_] == [2, 2, 2]  # stopped at min_epochs
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert list(history["attempt"]) == [0, 0, 1, 1, 2, 2]
+    assert list(history["seed"]) == [s for s in seeds for _ in range(2)]
+    record = model.fit_record()
+    assert record["restarts"] == 2 and len(record["attempts"]) == 3
+
+
+def test_a_healthy_training_is_not_restarted(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="unet_course", workdir=tmp_path, min_epochs=1,
+                          collapse_dice=0.0, **(FAST | {"epochs": 2})).fit(x, y, val=(xv, yv))
+    assert model.restarts_ == 0 and not model.collapsed_ and len(model.attempts_) == 1
 
 
 def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
@@ -71,7 +132,10 @@ def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
 
 @pytest.mark.parametrize("kwargs, name", [({"model": "vit"}, "model"), ({"epochs": 0}, "epochs"),
                                           ({"learning_rate": -1.0}, "learning_rate"),
-                                          ({"min_epochs": -1}, "min_epochs")])
+                                          ({"min_epochs": -1}, "min_epochs"),
+                                          ({"collapse_dice": 2.0}, "collapse_dice"),
+                                          ({"max_restarts": -1}, "max_restarts"),
+                                          ({"lr_patience": 0}, "lr_patience")])
 def test_invalid_parameters_are_named(kwargs, name, tiny):
     x, y, *_ = tiny
     with pytest.raises(ValueError, match=f"'{name}'"):

@@ -7,7 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from reports.stats import cluster_bootstrap_ci, holm, leaderboard, paired_tests, wilcoxon_pair
+from reports.stats import (
+    PATIENT_TEST,
+    SEEDED_TEST,
+    cluster_bootstrap_ci,
+    corrected_resampled_ttest,
+    holm,
+    leaderboard,
+    paired_tests,
+    wilcoxon_pair,
+)
 
 
 def naive_holm(p):
@@ -137,3 +146,67 @@ def test_leaderboard_orders_by_mean_dice_and_reports_medians_and_empties(rng):
     # the interval is the patient-level one
     assert (board.loc["c", "dice_low"], board.loc["c", "dice_high"]) == cluster_bootstrap_ci(
         part["dice"], part["patient"])
+
+
+def test_the_corrected_resampled_t_test_inflates_the_plain_variance():
+    d = np.array([0.02, 0.035, 0.01, 0.025, 0.02, 0.03])
+    out = corrected_resampled_ttest(d, 0.25)
+    plain = stats.ttest_1samp(d, 0.0)
+    # t shrinks by sqrt((1/J) / (1/J + n_test/n_train)); the same t distribution, J - 1 df
+    expected = plain.statistic * np.sqrt((1 / 6) / (1 / 6 + 0.25))
+    assert out["statistic"] == pytest.approx(expected)
+    assert out["p_value"] == pytest.approx(2 * stats.t.sf(expected, 5))
+    assert out["p_value"] > plain.pvalue and out["n_units"] == 6
+    assert np.isnan(corrected_resampled_ttest([0.1], 0.25)["p_value"])  # one resample
+    assert corrected_resampled_ttest([0, 0, 0], 0.25)["p_value"] == 1.0
+
+
+def _seeded(rng, n_folds=5, n_seeds=3, per_fold=8):
+    """Method 's' trained with seeds (a per-seed offset), method 'k' run once."""
+    rows = []
+    for fold in range(n_folds):
+        truth = rng.uniform(0.6, 0.9, per_fold)
+        for seed in range(n_seeds):
+            offset = rng.normal(0, 0.03)  # the training variance
+            for i, value in enumerate(truth + offset):
+                rows.append({"method": "s", "fold": fold, "seed": seed, "case": f"f{fold}c{i}",
+                             "patient": f"f{fold}p{i // 2}", "dice": value})
+        for i, value in enumerate(truth - 0.01):
+            rows.append({"method": "k", "fold": fold, "seed": 0, "case": f"f{fold}c{i}",
+                         "patient": f"f{fold}p{i // 2}", "dice": value})
+    frame = pd.DataFrame(rows)
+    for column, scale in (("jaccard", 1.0), ("hd95", 10.0), ("assd", 3.0)):
+        frame[column] = scale * (1 - frame["dice"])
+    frame[["tp", "fp", "fn", "tn"]] = (10, 1, 1, 100)
+    frame["empty_flag"] = False
+    return frame
+
+
+def test_a_model_trained_with_seeds_is_tested_over_fold_and_seed_means(rng):
+    metrics = _seeded(rng)
+    table = paired_tests(metrics, ["s", "k"], against="k").set_index("method")
+    assert table.loc["s", "test"] == SEEDED_TEST and table.loc["s", "n_units"] == 15
+    # by hand: every seed of s against k's one run on the same fold
+    means = metrics.groupby(["method", "fold", "seed"])["dice"].mean()
+    diffs = [means["s", f, s] - means["k", f, 0] for f in range(5) for s in range(3)]
+    expected = corrected_resampled_ttest(diffs, 1 / 4)
+    assert table.loc["s", "p_value"] == pytest.approx(expected["p_value"])
+    assert table.loc["s", "median_difference"] == pytest.approx(np.median(diffs))
+    plain = paired_tests(metrics[metrics["method"] == "k"].assign(method="k2").pipe(
+        lambda f: pd.concat([metrics[metrics["method"] == "k"], f])), ["k", "k2"])
+    assert plain["test"].iloc[0] == PATIENT_TEST
+
+
+def test_the_leaderboard_averages_seeds_per_case_and_gives_their_spread(rng):
+    metrics = _seeded(rng)
+    board = leaderboard(metrics, ["s", "k"])
+    part = metrics[metrics["method"] == "s"]
+    per_seed = part.groupby("seed")["dice"].mean()
+    assert board.loc["s", "n_seeds"] == 3 and board.loc["k", "n_seeds"] == 1
+    assert board.loc["s", "n_cases"] == 40 and board.loc["s", "n_patients"] == 20
+    assert board.loc["s", "dice_mean"] == pytest.approx(part["dice"].mean())
+    assert board.loc["s", "dice_median"] == pytest.approx(
+        part.groupby("case")["dice"].mean().median())
+    assert board.loc["s", "dice_seed_sd"] == pytest.approx(per_seed.std(ddof=1))
+    assert board.loc["s", "dice_seed_max"] == pytest.approx(per_seed.max())
+    assert np.isnan(board.loc["k", "dice_seed_sd"])

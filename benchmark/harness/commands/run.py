@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmark.ground.store import REPORT_HTML
 from benchmark.harness.commands import PROG
 from benchmark.harness.executors import default_jobs
-from benchmark.harness.methods import resolve_methods
+from benchmark.harness.methods import method_names, resolve_methods
 from benchmark.harness.runner import record_report, run_benchmark
 
 
@@ -34,12 +34,39 @@ def run_with_report(methods: list[str], **options) -> Path:
     return out
 
 
+def default_profile(methods: list[str]) -> tuple[str, str]:
+    """The profile ``run`` takes without ``--profile``, and why.
+
+    ``full`` when a deep method is asked for and the Keras backend computes on a GPU,
+    ``standard`` otherwise (the device is looked up only when a deep method runs).
+
+    Returns
+    -------
+    (str, str or None)
+        The profile's name and the reason, said at the start of the run (None when no deep
+        method runs: the device did not decide).
+    """
+    if set(methods) <= set(method_names(deep=False)):
+        return "standard", None
+    from deep.device import describe_device, has_gpu
+
+    if has_gpu():
+        return "full", f"the Keras backend sees a GPU ({describe_device()})"
+    return "standard", "the Keras backend sees no GPU; --profile full is sized for one"
+
+
 def cmd_run(args) -> int:
     """Run the methods that ``--all`` / ``--methods`` name; print the run folder."""
     names = None if args.all else [n.strip() for n in args.methods.split(",") if n.strip()]
     methods = resolve_methods(names)
-    out = run_with_report(methods, data=args.data, profile=args.profile, folds=args.folds,
-                          seed=args.seed, roi_margin=args.roi_margin, out=args.out,
+    profile = args.profile
+    if profile is None:
+        profile, why = default_profile(methods)
+        if why is not None and not args.quiet:
+            print(f"profile: {profile} ({why})", file=sys.stderr, flush=True)
+    out = run_with_report(methods, data=args.data, profile=profile, folds=args.folds,
+                          seed=args.seed, seeds=args.seeds, roi_margin=args.roi_margin,
+                          out=args.out,
                           jobs=args.jobs if args.jobs is not None else default_jobs(),
                           scheduler=args.scheduler, quiet=args.quiet,
                           command=[*PROG.split(), *args.argv])

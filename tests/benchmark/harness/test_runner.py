@@ -160,6 +160,7 @@ def test_rerun_skips_complete_cells_and_redoes_the_rest(quick_run, tmp_path):
     ({"seed": 7}, "--seed"),
     ({"folds": 3}, "--folds"),
     ({"roi_margin": (0, 0)}, "--roi-margin"),
+    ({"seeds": 2}, "--seeds"),
 ])
 def test_other_settings_in_an_existing_run_folder_are_refused(quick_run, change, option):
     kwargs = {"profile": "quick", "quiet": True} | change
@@ -396,8 +397,83 @@ def test_a_deep_method_runs_in_a_cell_and_records_its_device(tmp_path):
     assert cell["device"] and cell["backend"] == record["settings"]["keras_backend"]
     assert (out / "cells" / "cae" / "fold_0" / "model.keras").is_file()
     history = pd.read_csv(out / "cells" / "cae" / "fold_0" / "history.csv")
-    assert len(history) == cell["epochs_run"]
+    assert len(history) == cell["epochs_run"] + sum(a["epochs_run"] for a in
+                                                    cell["attempts"][:-1])
+    assert cell["stopped"] in ("plateau", "cap", "collapsed")
     assert len(pd.read_csv(out / "metrics.csv")) == 40
+    summary = record["cells"]["cae/fold_0"]
+    assert summary["stopped"] == cell["stopped"] and summary["restarts"] == cell["restarts"]
+
+
+def test_seeds_train_each_deep_cell_several_times_and_score_every_seed(tmp_path):
+    pytest.importorskip("keras")
+    out = run_benchmark(["otsu", "cae"], profile="quick", seeds=2, out=tmp_path / "seeds",
+                        quiet=True)
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert metrics.groupby("method")["seed"].apply(set).to_dict() == {"otsu": {0},
+                                                                      "cae": {0, 1}}
+    assert len(metrics) == 40 * 3  # otsu once, cae twice, 40 test cases each
+    cells = out / "cells" / "cae"
+    assert sorted(p.name for p in cells.iterdir()) == ["fold_0", "fold_0_seed_1", "fold_1",
+                                                       "fold_1_seed_1"]
+    first = json.loads((cells / "fold_0" / "done.json").read_text())
+    second = json.loads((cells / "fold_0_seed_1" / "done.json").read_text())
+    assert second["seed"] == first["seed"] + 1000 and second["seed_index"] == 1
+    one, two = (metrics[(metrics["method"] == "cae") & (metrics["seed"] == k)]
+                for k in (0, 1))
+    assert list(one["case"]) == list(two["case"])
+    losses = [pd.read_csv(cells / name / "history.csv")["loss"] for name in ("fold_0",
+                                                                          "fold_0_seed_1")]
+    assert not np.allclose(losses[0].iloc[0], losses[1].iloc[0])  # two trainings
+    record = json.loads((out / "run.json").read_text())
+    assert record["settings"]["seeds"] == 2 and "cae/fold_1_seed_1" in record["cells"]
+
+
+@backend_independent
+def test_seeds_must_be_a_positive_count(tmp_path):
+    with pytest.raises(ParameterError, match="'seeds'"):
+        run_benchmark(FAST, profile="quick", seeds=0, out=tmp_path / "x", quiet=True)
+    done = cli("run", "--methods", "otsu", "--profile", "quick", "--seeds", "0",
+               "--out", tmp_path / "y")
+    assert done.returncode == 2 and "--seeds" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "y").exists()
+
+
+@pytest.mark.parametrize("gpu, expected", [(True, "full"), (False, "standard")])
+def test_without_profile_run_takes_full_on_a_gpu_and_standard_otherwise(gpu, expected,
+                                                                         monkeypatch):
+    pytest.importorskip("keras")
+    import deep.device
+    from benchmark.harness.commands.run import default_profile
+
+    monkeypatch.setattr(deep.device, "has_gpu", lambda: gpu)
+    monkeypatch.setattr(deep.device, "describe_device", lambda: "gpu:Test" if gpu else "cpu")
+    profile, why = default_profile(["otsu", "unet"])
+    assert profile == expected and ("GPU" in why)
+    if gpu:
+        assert "gpu:Test" in why
+    # without a deep method the device is not looked up at all
+    monkeypatch.setattr(deep.device, "has_gpu", lambda: pytest.fail("looked up"))
+    assert default_profile(["otsu"]) == ("standard", None)
+
+
+def test_cli_says_which_profile_it_took(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("keras")
+    import deep.device
+    from benchmark.harness import cli as cli_module
+
+    seen = {}
+
+    def fake_run(methods, **options):
+        seen.update(options)
+        return tmp_path
+
+    monkeypatch.setattr(deep.device, "has_gpu", lambda: True)
+    monkeypatch.setattr(deep.device, "describe_device", lambda: "gpu:Test")
+    monkeypatch.setattr("benchmark.harness.commands.run.run_with_report", fake_run)
+    assert cli_module.main(["run", "--methods", "unet", "--out", str(tmp_path)]) == 0
+    assert seen["profile"] == "full" and seen["seeds"] is None
+    assert "profile: full (the Keras backend sees a GPU (gpu:Test))" in capsys.readouterr().err
 
 
 def test_profiles_reach_the_methods_they_name():

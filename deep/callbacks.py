@@ -1,0 +1,54 @@
+"""Training callbacks of the deep segmenter: collapse detection.
+
+Early stopping and the learning-rate schedule are Keras' own (``EarlyStopping`` and
+``ReduceLROnPlateau`` on the validation loss); what Keras lacks is a way to tell a model
+that has collapsed to background (it predicts no foreground anywhere, its validation soft
+Dice stays near 0 while the training loss still falls, because background pixels dominate
+the cross-entropy) from one that is merely slow to start.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+
+class CollapseGuard(keras.callbacks.Callback):
+    """Stop training when ``monitor`` is below ``floor`` from epoch ``min_epochs`` on.
+
+    Parameters
+    ----------
+    monitor : str, default "val_soft_dice"
+        A log entry that is near 0 for a collapsed model.
+    floor : float, default 0.05
+    min_epochs : int, default 1
+        The first epoch (1-based) at which the guard looks; before it every model may still
+        sit at 0.
+
+    Attributes
+    ----------
+    collapsed_epoch : int or None
+        The epoch (1-based) at which training was stopped, None when it was not.
+    """
+
+    def __init__(self, monitor: str = "val_soft_dice", floor: float = 0.05,
+                 min_epochs: int = 1):
+        super().__init__()
+        self.monitor = monitor
+        self.floor = floor
+        self.min_epochs = min_epochs
+        self.collapsed_epoch = None
+
+    def on_train_begin(self, logs=None):
+        """Forget an earlier fit."""
+        self.collapsed_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Stop the fit when the monitored value is below the floor (NaN does not count)."""
+        value = (logs or {}).get(self.monitor)
+        if epoch + 1 < self.min_epochs or value is None or math.isnan(float(value)):
+            return
+        if float(value) < self.floor:
+            self.collapsed_epoch = epoch + 1
+            self.model.stop_training = True
