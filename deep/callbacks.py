@@ -15,7 +15,11 @@ import keras
 
 
 class CollapseGuard(keras.callbacks.Callback):
-    """Stop training when ``monitor`` is below ``floor`` from epoch ``min_epochs`` on.
+    """Stop training at epoch ``min_epochs`` or later if ``monitor`` has never reached ``floor``.
+
+    A model that rose above the floor once and dips under it later is left alone (one bad
+    epoch is not a collapse); one that has stayed under it since the first epoch has
+    collapsed to background.
 
     Parameters
     ----------
@@ -39,16 +43,21 @@ class CollapseGuard(keras.callbacks.Callback):
         self.floor = floor
         self.min_epochs = min_epochs
         self.collapsed_epoch = None
+        self.best = -math.inf
 
     def on_train_begin(self, logs=None):
         """Forget an earlier fit."""
         self.collapsed_epoch = None
+        self.best = -math.inf
 
     def on_epoch_end(self, epoch, logs=None):
-        """Stop the fit when the monitored value is below the floor (NaN does not count)."""
+        """Stop the fit when the best monitored value so far is under the floor.
+
+        NaN (no image with a foreground reference) neither counts nor stops.
+        """
         value = (logs or {}).get(self.monitor)
-        if epoch + 1 < self.min_epochs or value is None or math.isnan(float(value)):
-            return
-        if float(value) < self.floor:
+        if value is not None and not math.isnan(float(value)):
+            self.best = max(self.best, float(value))
+        if epoch + 1 >= self.min_epochs and -math.inf < self.best < self.floor:
             self.collapsed_epoch = epoch + 1
             self.model.stop_training = True

@@ -85,9 +85,15 @@ class DeepSegmenter(BaseEstimator):
     patience : int, default 12
         Epochs without a lower validation loss before stopping (the plateau).
     min_epochs : int, default 20
-        Early stopping and the choice of the weights kept start only after this many
-        epochs, and so does the collapse check (the batch-normalised U-Nets are noisy over
-        the first epochs, and an early optimum there would otherwise end training too soon).
+        Early stopping and the choice of the weights kept consider epoch ``min_epochs + 1``
+        and later (Keras' ``start_from_epoch``); the collapse check first looks at the end of
+        epoch ``min_epochs`` (the batch-normalised U-Nets are noisy over the first epochs, and
+        an early optimum there would otherwise end training too soon). The learning-rate
+        schedule watches from the first epoch.
+    min_delta : float, default 1e-3
+        The smallest drop of the validation loss that counts as an improvement, for early
+        stopping and for the learning-rate schedule (without it, ever smaller gains keep a
+        training from ever reaching its plateau).
     lr_patience : int or None, default None
         Epochs without a lower validation loss before the learning rate is halved (down
         to ``learning_rate / 32``); None gives ``max(1, patience // 2)``.
@@ -128,6 +134,7 @@ class DeepSegmenter(BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "min_epochs": [Interval(Integral, 0, None, closed="left")],
+        "min_delta": [Interval(Real, 0, None, closed="left")],
         "lr_patience": [Interval(Integral, 1, None, closed="left"), None],
         "collapse_dice": [Interval(Real, 0, 1, closed="both")],
         "max_restarts": [Interval(Integral, 0, None, closed="left")],
@@ -143,7 +150,8 @@ class DeepSegmenter(BaseEstimator):
     }
 
     def __init__(self, *, model="unet", input_size=128, epochs=100, batch_size=16,
-                 learning_rate=1e-3, patience=12, min_epochs=20, lr_patience=None,
+                 learning_rate=1e-3, patience=12, min_epochs=20, min_delta=1e-3,
+                 lr_patience=None,
                  collapse_dice=0.05, max_restarts=2, augment=True,
                  tune_threshold=False, mixed_precision=False, run_eagerly=False, seed=0,
                  workdir=None, model_kwargs=None, use_roi=False, verbose=0):
@@ -154,6 +162,7 @@ class DeepSegmenter(BaseEstimator):
         self.learning_rate = learning_rate
         self.patience = patience
         self.min_epochs = min_epochs
+        self.min_delta = min_delta
         self.lr_patience = lr_patience
         self.collapse_dice = collapse_dice
         self.max_restarts = max_restarts
@@ -193,8 +202,9 @@ class DeepSegmenter(BaseEstimator):
         self
             With ``model_`` (best weights), ``history_`` (dict of lists, the attempt kept),
             ``threshold_``, ``epochs_run_``, ``best_epoch_``, ``stopped_`` (``"plateau"``:
-            early stopping ended it; ``"cap"``: it ran all ``epochs``; ``"collapsed"``:
-            every attempt collapsed), ``restarts_``, ``attempts_`` (seed, epochs run, best
+            early stopping ended it; ``"cap"``: it ran all ``epochs`` without a plateau of
+            ``patience`` epochs; ``"collapsed"``: every attempt collapsed, and the one with the
+            lowest validation loss is kept), ``restarts_``, ``attempts_`` (seed, epochs run, best
             epoch and how each attempt stopped), ``fit_s_``, ``backend_``, ``device_``,
             ``checkpoint_``.
         """
@@ -218,19 +228,22 @@ class DeepSegmenter(BaseEstimator):
             prefix="massbench-"))
         workdir.mkdir(parents=True, exist_ok=True)
         checkpoint = workdir / MODEL_KERAS
-        self.attempts_, logs = [], []
+        self.attempts_, logs, trained = [], [], []
         for attempt in range(self.max_restarts + 1):
             seed = attempt_seed(self.seed, attempt)
             model, history, record = self._train_once(x, y, validation, seed, callbacks)
             self.attempts_.append(record)
+            trained.append((model, history, record))
             logs.append(pd.DataFrame(history).assign(
                 epoch=np.arange(1, len(history["loss"]) + 1), attempt=attempt, seed=seed))
-            # every attempt's epochs, the restarted ones first (written after each attempt)
-            with atomic_path(workdir / HISTORY_CSV) as partial:
-                frame = pd.concat(logs, ignore_index=True)
-                frame[["epoch", "attempt", "seed", *history]].to_csv(partial, index=False)
             if record["stopped"] != "collapsed":
                 break
+            # every attempt's epochs so far (a crash mid-training leaves them on disk)
+            self._write_history(workdir, logs, kept=None)
+        if record["stopped"] == "collapsed":  # every attempt collapsed: keep the least bad
+            kept = int(np.argmin([r["monitored"] for _, _, r in trained]))
+            model, history, record = trained[kept]
+        self._write_history(workdir, logs, kept=self.attempts_.index(record))
         # the best weights are restored in memory; one save at the end costs less than a
         # save at every improving epoch
         with atomic_path(checkpoint) as partial:
@@ -258,6 +271,20 @@ class DeepSegmenter(BaseEstimator):
         self.device_ = describe_device()
         return self
 
+    @staticmethod
+    def _write_history(workdir: Path, logs: list, kept: int | None) -> None:
+        """Write ``history.csv``: every attempt's epochs, and which attempt was kept.
+
+        The restarted attempts come first; ``kept`` is False everywhere while training goes
+        on.
+        """
+        frame = pd.concat(logs, ignore_index=True)
+        frame["kept"] = frame["attempt"] == kept
+        columns = ["epoch", "attempt", "seed", "kept"]
+        with atomic_path(workdir / HISTORY_CSV) as partial:
+            frame[[*columns, *(c for c in frame.columns if c not in columns)]].to_csv(
+                partial, index=False)
+
     def _train_once(self, x, y, validation, seed: int, callbacks):
         """One training from the NumPy-drawn start of ``seed``: (model, history, record).
 
@@ -276,11 +303,13 @@ class DeepSegmenter(BaseEstimator):
         watched = validation is not None
         stopper = keras.callbacks.EarlyStopping(monitor="val_loss", mode="min",
                                                 patience=self.patience,
+                                                min_delta=self.min_delta,
                                                 restore_best_weights=True,
                                                 start_from_epoch=self.min_epochs)
         lr_patience = self.lr_patience or max(1, self.patience // 2)
         schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", mode="min",
                                                      factor=0.5, patience=lr_patience,
+                                                     min_delta=self.min_delta,
                                                      min_lr=self.learning_rate / 32)
         guard = CollapseGuard(monitor="val_soft_dice" if watched else "soft_dice",
                               floor=self.collapse_dice, min_epochs=max(1, self.min_epochs))
@@ -306,8 +335,9 @@ class DeepSegmenter(BaseEstimator):
             stopped = "plateau"
         else:
             stopped = "cap"
+        monitored = history["val_loss" if watched else "loss"][best - 1]
         return model, history, {"seed": seed, "epochs_run": epochs_run, "best_epoch": best,
-                                "stopped": stopped}
+                                "stopped": stopped, "monitored": monitored}
 
     def _inputs(self, part, *, masks: bool = False) -> list:
         """A part's images (or masks) as the model sees them: whole, or the ROI crops."""

@@ -18,7 +18,7 @@ from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports.rundata import RunData
 from reports.stats import TRACKS, holm, n_seeds, seeded_pair, track_of, wilcoxon_pair
-from reports.structure import fmt, fmt_p, method_speed
+from reports.structure import fmt, fmt_p, method_speed, test_train_ratio
 
 
 def check_same_splits(runs: list[RunData]) -> None:
@@ -62,9 +62,9 @@ def build_compare(runs: list[RunData]) -> dict:
     for i in range(1, len(runs)):
         for method in methods:
             if max(n_seeds(runs[i].metrics, method), n_seeds(base.metrics, method)) > 1:
-                # training variance counted: over fold-and-seed means
-                p_value = seeded_pair(runs[i].metrics, method, method,
-                                      other=base.metrics)["p_value"]
+                # training variance counted: over the folds' seed-averaged means
+                p_value = seeded_pair(runs[i].metrics, method, method, other=base.metrics,
+                                      test_train_ratio=test_train_ratio(base))["p_value"]
             else:
                 p_value = wilcoxon_pair(wide[i][method], wide[0][method], patients)["p_value"]
             tests[i].append(p_value)

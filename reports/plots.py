@@ -123,8 +123,8 @@ def gallery_row(method: str, items: list[tuple[str, str, float, np.ndarray, np.n
 def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
     """Training and validation loss, and validation Dice, per epoch, one line style per fold.
 
-    A history with an ``attempt`` column (a collapsed training restarted) is drawn from its
-    last attempt, the one whose model was kept.
+    A history with several attempts (a collapsed training restarted) is drawn from the
+    attempt whose model was kept (its ``kept`` column; the last attempt in older runs).
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 2.4))
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
@@ -132,7 +132,10 @@ def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
     for i, (fold, history) in enumerate(sorted(histories.items())):
         if "attempt" in history and history["attempt"].nunique() > 1:
             restarted.append(fold)
-            history = history[history["attempt"] == history["attempt"].max()]
+            kept = (history["kept"].astype(bool) if "kept" in history and
+                    history["kept"].astype(bool).any()
+                    else history["attempt"] == history["attempt"].max())
+            history = history[kept]
         epochs = np.arange(1, len(history) + 1)
         style = styles[i % len(styles)]
         left.plot(epochs, history["loss"], linestyle=style, color="0.2", label=f"fold {fold}")
@@ -141,13 +144,15 @@ def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
         if "val_dice" in history:
             right.plot(epochs, history["val_dice"], linestyle=style, color="0.2",
                        label=f"fold {fold}")
-    left.set(xlabel="epoch", ylabel="loss (BCE + Dice)", title=method)
+    # log scale: the first epochs' validation loss of the batch-normalised U-Nets is 10x the
+    # rest, and would flatten every later epoch on a linear axis
+    left.set(xlabel="epoch", ylabel="loss (BCE + Dice)", title=method, yscale="log")
     right.set(xlabel="epoch", ylabel="validation Dice", ylim=(0, 1))
     right.legend(fontsize=7, frameon=False)
     for ax in (left, right):
         ax.grid(color="0.9")
-    note = (f" Folds {', '.join(map(str, restarted))} collapsed and were restarted; their "
-            f"last attempt is drawn." if restarted else "")
+    note = (f" Folds {', '.join(map(str, restarted))} collapsed and were restarted; the "
+            f"attempt kept is drawn." if restarted else "")
     return _embed(fig, f"Training curves of {method}: training loss (grey) and validation "
                        f"loss (blue) on the left, validation Dice on the right, per epoch for "
                        f"folds {', '.join(map(str, histories))}.{note}")

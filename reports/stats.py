@@ -13,8 +13,8 @@ patient as the unit:
 A deep model trained with several seeds (``run --seeds K``) is scored per seed; its
 leaderboard values are over the seed-averaged prediction scores of each case, with the spread
 of the per-seed means beside them, and a comparison that involves it uses the corrected
-resampled t-test of Nadeau and Bengio (2003) over fold-and-seed means
-(:func:`corrected_resampled_ttest`): a Wilcoxon test over patients would treat one training
+resampled t-test of Nadeau and Bengio (2003) over the folds' means, each averaged over the
+seeds (:func:`corrected_resampled_ttest`): a Wilcoxon test over patients would treat one training
 run as the method, and two seeds of one model already differ "significantly" that way.
 
 Methods are ranked and tested only within their **track**: "ROI given" (semi-automatic
@@ -37,7 +37,7 @@ LEADERBOARD_METRICS = ("dice", "jaccard", "hd95", "assd")
 N_RESAMPLES = 2000
 #: The test of a paired comparison, as the report names it.
 PATIENT_TEST = "Wilcoxon over patients"
-SEEDED_TEST = "corrected resampled t over folds x seeds"
+SEEDED_TEST = "corrected resampled t over folds (seed-averaged)"
 #: The false-positive rates mean ROC curves are given on.
 ROC_GRID = np.linspace(0, 1, 101)
 
@@ -288,32 +288,33 @@ def resample_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> 
 
 
 def seeded_pair(metrics: pd.DataFrame, a: str, b: str, metric: str = "dice", *,
-                other: pd.DataFrame | None = None) -> dict:
-    """Compare ``a`` with ``b`` over fold-and-seed means (:func:`corrected_resampled_ttest`).
+                other: pd.DataFrame | None = None,
+                test_train_ratio: float | None = None) -> dict:
+    """Compare ``a`` with ``b`` over fold means (:func:`corrected_resampled_ttest`).
 
-    A method trained once is paired with every seed of the other on the same fold. With
-    ``other``, ``b`` is read from that table (another run of the same splits).
+    Each fold's mean is averaged over the method's training seeds first (a method trained
+    once counts its one run), and the test runs over the folds: the seeds of one fold share
+    its partition, so they are not further resamples, and the spread between seeds enters
+    through the fold means. With ``other``, ``b`` is read from that table (another run of
+    the same splits).
+
+    Parameters
+    ----------
+    test_train_ratio : float, optional
+        Test cases over training cases (train + validation) of a fold; default
+        ``1 / (K - 1)`` for K folds.
     """
-    mean_a = resample_means(metrics, a, metric)
-    mean_b = resample_means(metrics if other is None else other, b, metric)
-    seeds = sorted(set(mean_a.index.get_level_values("seed"))
-                   | set(mean_b.index.get_level_values("seed")))
-    folds = sorted(set(mean_a.index.get_level_values("fold")))
-    diffs = [_at(mean_a, fold, seed) - _at(mean_b, fold, seed) for fold in folds
-             for seed in seeds]
-    out = corrected_resampled_ttest(diffs, 1 / max(1, len(folds) - 1))
+    mean_a = resample_means(metrics, a, metric).groupby(level="fold").mean()
+    mean_b = resample_means(metrics if other is None else other, b, metric).groupby(
+        level="fold").mean()
+    diffs = (mean_a - mean_b.reindex(mean_a.index)).to_numpy(float)
+    ratio = test_train_ratio if test_train_ratio is not None else 1 / max(1, len(mean_a) - 1)
+    out = corrected_resampled_ttest(diffs, ratio)
     n_pairs = int(metrics.loc[metrics["method"] == a, "case"].nunique())
+    finite = diffs[np.isfinite(diffs)]
     return {"n_pairs": n_pairs, "n_units": out["n_units"],
-            "median_difference": float(np.nanmedian(diffs)) if diffs else np.nan,
+            "median_difference": float(np.median(finite)) if len(finite) else np.nan,
             "statistic": out["statistic"], "p_value": out["p_value"]}
-
-
-def _at(means: pd.Series, fold, seed) -> float:
-    """The (fold, seed) mean, or the fold's only seed for a method trained once."""
-    if (fold, seed) in means.index:
-        return float(means.loc[(fold, seed)])
-    one = means.loc[fold] if fold in means.index.get_level_values("fold") else None
-    return float(one.iloc[0]) if one is not None and len(one) == 1 else np.nan
 
 
 def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -358,22 +359,26 @@ def best_method(metrics: pd.DataFrame, methods: list[str], metric: str = "dice")
 
 
 def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice", *,
-                 against: str | None = None) -> pd.DataFrame:
+                 against: str | None = None,
+                 test_train_ratio: float | None = None) -> pd.DataFrame:
     """Paired test of every method against one (default: the best) on ``metric``.
 
     Give the methods of one track: methods are compared only within their track. Two
     methods trained (or run) once are paired case by case (cases where either value is NaN
     are dropped), the differences averaged per patient and tested over patients
     (:func:`wilcoxon_pair`). When either was trained with several seeds, the test is the
-    corrected resampled t-test over fold-and-seed means (:func:`seeded_pair`), which
-    counts the training variance. p-values are Holm-corrected over the comparisons.
+    corrected resampled t-test over the folds' seed-averaged means (:func:`seeded_pair`),
+    whose units carry the training variance. p-values are Holm-corrected over the comparisons.
+
+    ``test_train_ratio`` (test over train + validation cases of a fold) goes to the
+    corrected t-test.
 
     Returns
     -------
     DataFrame
         Columns ``method, best, test, n_pairs, n_units, median_difference, statistic,
         p_value, p_holm``; ``median_difference`` is method minus ``against``, over the
-        test's units (patients, or fold-and-seed means).
+        test's units (patients, or folds).
     """
     wide, patients = _wide(metrics, metric)
     best = against if against is not None else best_method(metrics, methods, metric)
@@ -383,7 +388,8 @@ def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice"
             continue
         if max(n_seeds(metrics, method), n_seeds(metrics, best)) > 1:
             rows.append({"method": method, "best": best, "test": SEEDED_TEST,
-                         **seeded_pair(metrics, method, best, metric)})
+                         **seeded_pair(metrics, method, best, metric,
+                                       test_train_ratio=test_train_ratio)})
         else:
             rows.append({"method": method, "best": best, "test": PATIENT_TEST,
                          **wilcoxon_pair(wide[method], wide[best], patients)})

@@ -179,7 +179,7 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
             p_holm = tests.loc[method, "p_holm"] if method in tests.index else np.nan
             cells["floor_difference"] = f"{difference:+.3f}"
             cells["floor_p"] = fmt_p(p_holm)
-            # above the floor: a higher mean, and a patient-level test that says so
+            # above the floor: a higher mean, and a paired test that says so
             cells["below_floor"] = not (difference > 0 and np.isfinite(p_holm)
                                         and p_holm < 0.05)
         for metric in LEADERBOARD_METRICS:
@@ -194,15 +194,23 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
     return rows
 
 
+def test_train_ratio(run: RunData) -> float:
+    """Test cases over training cases (train + validation) of a fold, averaged over folds."""
+    folds = run.splits["folds"]
+    return float(np.mean([len(f["test"]) for f in folds])
+                 / np.mean([len(f["train"]) + len(f["val"]) for f in folds]))
+
+
 def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
     tests = []
     for metric in ("dice", "hd95"):
-        table = paired_tests(run.metrics, methods, metric)
+        table = paired_tests(run.metrics, methods, metric,
+                             test_train_ratio=test_train_ratio(run))
         best = table["best"].iloc[0] if len(table) else methods[0]
         tests.append({
             "metric": METRICS[metric].label, "best": best,
             "rows": [{"method": r.method, "n": r.n_pairs, "units": r.n_units,
-                      "test": ("corrected t, folds x seeds" if r.test == SEEDED_TEST
+                      "test": ("corrected t, folds" if r.test == SEEDED_TEST
                                else "Wilcoxon, patients"),
                       "difference": fmt(r.median_difference, 3 if metric == "dice" else 2),
                       "statistic": fmt(r.statistic, 1), "p": fmt_p(r.p_value),
@@ -220,7 +228,8 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
     for name, methods in track_methods(run).items():
         board = leaderboard(run.metrics, methods, seed=seed)
         floor = floor_of(run, methods)
-        floor_tests = (paired_tests(run.metrics, methods, "dice", against=floor)
+        floor_tests = (paired_tests(run.metrics, methods, "dice", against=floor,
+                                    test_train_ratio=test_train_ratio(run))
                        if floor is not None and len(methods) > 1 else None)
         order = list(board.index)
         rows = _board_rows(run, board, floor, floor_tests)
@@ -243,11 +252,15 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
 
 
 def gallery_section(run: RunData, order: list[str]) -> list[dict]:
-    """Best, median and worst test case (by Dice) of every method, with both outlines."""
+    """Best, median and worst test case (by Dice) of every method, with both outlines.
+
+    A model trained with several seeds is shown by its first seed's predictions.
+    """
     cases = run.cases()
     sections = []
     for method in order:
         part = run.metrics[run.metrics["method"] == method].dropna(subset=["dice"])
+        part = part[part["seed"] == 0]  # the masks drawn are the first training seed's
         if part.empty:
             continue
         ranked = part.sort_values(["dice", "case"], ascending=[False, True], kind="stable")
@@ -320,8 +333,11 @@ def diagnosis_section(run: RunData) -> dict:
 
 
 def method_speed(run: RunData, method: str) -> tuple[float, float, float]:
-    """Mean fit time per fold (s), prediction time per case (ms), total time (s)."""
-    cells = [c for (m, _), c in run.cells.items() if m == method]
+    """Mean fit time per training (s), prediction time per case (ms), total time (s).
+
+    Every training seed counts (``--seeds K`` trains a deep cell K times).
+    """
+    cells = [c for (m, _, _), c in run.seed_cells.items() if m == method]
     fit = [c["fit_s"] for c in cells]
     predict = sum(c["predict_s"] for c in cells)
     n_test = sum(c["n_test"] for c in cells)

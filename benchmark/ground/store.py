@@ -75,20 +75,20 @@ def classify_dir(source: str) -> str:
     return f"classify_{source}"
 
 
-def cell_dir(run_dir: str | os.PathLike, method: str, fold: int, seed: int = 0) -> Path:
-    """The folder of one (method, fold, seed) cell.
+def cell_dir(run_dir: str | os.PathLike, method: str, fold: int, seed_index: int = 0) -> Path:
+    """The folder of one (method, fold, training seed) cell.
 
-    ``seed`` is the index of the training seed (``run --seeds K``): the first seed's cell is
+    ``seed_index`` counts the training seeds (``run --seeds K``): the first seed's cell is
     ``fold_<k>``, the others' ``fold_<k>_seed_<s>``, so a one-seed run has the layout of
     every run.
     """
-    name = f"fold_{fold}" if seed == 0 else f"fold_{fold}_seed_{seed}"
+    name = f"fold_{fold}" if seed_index == 0 else f"fold_{fold}_seed_{seed_index}"
     return Path(run_dir) / CELLS_DIR / method / name
 
 
-def is_done(run_dir: str | os.PathLike, method: str, fold: int, seed: int = 0) -> bool:
+def is_done(run_dir: str | os.PathLike, method: str, fold: int, seed_index: int = 0) -> bool:
     """Whether a cell is complete (its ``done.json`` exists)."""
-    return (cell_dir(run_dir, method, fold, seed) / DONE_JSON).is_file()
+    return (cell_dir(run_dir, method, fold, seed_index) / DONE_JSON).is_file()
 
 
 @contextlib.contextmanager

@@ -94,8 +94,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder (default: a new folder under runs/); an "
                      "existing run folder with the same settings is continued")
     run.add_argument("--jobs", type=_positive_int, default=None, help="local worker processes "
-                     "(default: one per CPU core, at most 4; 1 runs every cell in this "
-                     "process)")
+                     "(default: one per CPU core, at most 4, and 1 with --profile full, whose "
+                     "deep models share one GPU; 1 runs every cell in this process)")
     run.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. "
                      "tcp://host:8786")
     run.add_argument("--quiet", action="store_true", help="no progress output")

@@ -130,7 +130,11 @@ def empty_results() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def method_features(run_dir: str | os.PathLike, method: str, splits: dict) -> pd.DataFrame:
-    """A method's out-of-fold feature table: every fold's ``features.csv``, fold order."""
+    """A method's out-of-fold feature table: every fold's ``features.csv``, fold order.
+
+    A model trained with several seeds (``run --seeds K``) is classified from its first
+    seed's masks.
+    """
     return pd.concat([pd.read_csv(store.cell_dir(run_dir, method, f["fold"]) /
                                   store.FEATURES_CSV, dtype={"case": str})
                       for f in splits["folds"]], ignore_index=True)

@@ -42,8 +42,9 @@ def test_two_fits_with_the_same_seed_predict_identically(tiny, tmp_path):
     assert runs[0].history_ == runs[1].history_
 
 
-# collapse handling off: these tests look at the stopping rule alone
-NO_RESTART = {"collapse_dice": 0.0, "max_restarts": 0}
+# collapse handling off, every drop of the loss an improvement: these tests look at the
+# stopping rule alone
+NO_RESTART = {"collapse_dice": 0.0, "max_restarts": 0, "min_delta": 0.0}
 
 
 def test_early_stopping_restores_the_weights_of_the_lowest_validation_loss(tiny, tmp_path):
@@ -112,15 +113,55 @@ def test_a_collapsed_training_restarts_from_the_next_seed_and_is_counted(tiny, t
     history = pd.read_csv(tmp_path / "history.csv")
     assert list(history["attempt"]) == [0, 0, 1, 1, 2, 2]
     assert list(history["seed"]) == [s for s in seeds for _ in range(2)]
+    # every attempt collapsed: the one with the lowest validation loss is kept
+    losses = [a["monitored"] for a in model.attempts_]
+    kept = int(np.argmin(losses))
+    assert list(history.loc[history["kept"], "attempt"]) == [kept, kept]
+    assert model.history_["val_loss"] == list(history.loc[history["kept"], "val_loss"])
     record = model.fit_record()
     assert record["restarts"] == 2 and len(record["attempts"]) == 3
 
 
+def test_small_gains_do_not_count_as_improvements(tiny, tmp_path):
+    x, y, xv, yv, _, _ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, patience=50, lr_patience=1,
+                          min_delta=10.0, min_epochs=0, collapse_dice=0.0, max_restarts=0,
+                          **(FAST | {"epochs": 3})).fit(x, y, val=(xv, yv))
+    # no drop of the loss after the first epoch is as large as 10: the rate halves after
+    # every later epoch (the history logs the rate each epoch ran with)
+    assert model.history_["learning_rate"] == pytest.approx([1e-3, 1e-3, 5e-4])
+
+
 def test_a_healthy_training_is_not_restarted(tiny, tmp_path):
     x, y, xv, yv, _, _ = tiny
+    # the default collapse level; this model's validation soft Dice is well above it
     model = DeepSegmenter(model="unet_course", workdir=tmp_path, min_epochs=1,
-                          collapse_dice=0.0, **(FAST | {"epochs": 2})).fit(x, y, val=(xv, yv))
+                          **(FAST | {"epochs": 2})).fit(x, y, val=(xv, yv))
+    assert max(model.history_["val_soft_dice"]) > 0.05
     assert model.restarts_ == 0 and not model.collapsed_ and len(model.attempts_) == 1
+    assert pd.read_csv(tmp_path / "history.csv")["kept"].all()
+
+
+def test_the_collapse_guard_waits_and_forgives_a_single_dip():
+    from deep.callbacks import CollapseGuard
+
+    class Model:
+        stop_training = False
+
+    def run(values, min_epochs=3):
+        guard = CollapseGuard(floor=0.1, min_epochs=min_epochs)
+        guard.set_model(Model())
+        guard.on_train_begin()
+        for epoch, value in enumerate(values):
+            guard.on_epoch_end(epoch, {"val_soft_dice": value})
+            if guard.model.stop_training:
+                break
+        return guard.collapsed_epoch
+
+    assert run([0.01, 0.02, 0.03, 0.5]) == 3  # never above the floor by epoch 3
+    assert run([0.01, 0.5, 0.02, 0.01]) is None  # rose once: a later dip is not a collapse
+    assert run([0.0, 0.0]) is None  # not yet at min_epochs
+    assert run([float("nan")] * 4) is None  # no foreground reference: nothing to judge
 
 
 def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
@@ -135,7 +176,8 @@ def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
                                           ({"min_epochs": -1}, "min_epochs"),
                                           ({"collapse_dice": 2.0}, "collapse_dice"),
                                           ({"max_restarts": -1}, "max_restarts"),
-                                          ({"lr_patience": 0}, "lr_patience")])
+                                          ({"lr_patience": 0}, "lr_patience"),
+                                          ({"min_delta": -1.0}, "min_delta")])
 def test_invalid_parameters_are_named(kwargs, name, tiny):
     x, y, *_ = tiny
     with pytest.raises(ValueError, match=f"'{name}'"):

@@ -216,3 +216,40 @@ def test_semi_automatic_references_are_called_agreement_not_truth(report_run, tm
     text = " ".join(Page(render_report(copy).read_text()).text)
     assert "agreement with that algorithm, not clinical truth" in text
     assert "The reference masks are exact" not in text
+
+
+def test_a_run_with_several_seeds_reports_their_spread_and_the_corrected_test(tmp_path):
+    pytest.importorskip("keras")
+    from benchmark.harness.commands.run import run_with_report
+
+    run = run_with_report(["otsu", "roi_ellipse", "prior_disk", "unet_course"], seeds=2,
+                          profile="quick", out=tmp_path / "seeds", quiet=True)
+    page = Page((run / "report.html").read_text())
+    text = " ".join(page.text)
+    assert "2 seeds: SD" in text  # under unet_course's name in its leaderboard
+    assert "corrected t, folds" in text and "Wilcoxon, patients" in text
+    # the convergence table counts every training: 2 folds x 2 seeds
+    assert "unet_course 4 " in text
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    out = cli("compare", run, copy, "--out", tmp_path / "cmp.html")
+    assert out.returncode == 0, out.stderr
+    assert "+0.000" in (tmp_path / "cmp.html").read_text()
+
+
+def test_a_run_made_before_training_seeds_still_renders(report_run, tmp_path):
+    """metrics.csv without a seed column and cells without stopping facts: older runs."""
+    import pandas as pd
+
+    old = tmp_path / "old"
+    shutil.copytree(report_run, old)
+    metrics = pd.read_csv(old / "metrics.csv")
+    metrics.drop(columns=["seed"]).to_csv(old / "metrics.csv", index=False)
+    for done in old.glob("cells/cae/*/done.json"):
+        cell = json.loads(done.read_text())
+        for key in ("stopped", "restarts", "attempts"):
+            cell.pop(key, None)
+        done.write_text(json.dumps(cell))
+    render_report(old)
+    text = " ".join(Page((old / "report.html").read_text()).text)
+    assert "how they stopped was not recorded" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,15 +60,22 @@ def cmd_run(args) -> int:
     """Run the methods that ``--all`` / ``--methods`` name; print the run folder."""
     names = None if args.all else [n.strip() for n in args.methods.split(",") if n.strip()]
     methods = resolve_methods(names)
+    # one GPU shared by several workers: let each take the memory it needs, not all of it
+    # (set before any backend starts, here or in a worker)
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     profile = args.profile
     if profile is None:
         profile, why = default_profile(methods)
         if why is not None and not args.quiet:
             print(f"profile: {profile} ({why})", file=sys.stderr, flush=True)
+    jobs = args.jobs
+    if jobs is None:  # one worker per core; one in all when the deep models share a GPU
+        jobs = 1 if profile == "full" else default_jobs()
     out = run_with_report(methods, data=args.data, profile=profile, folds=args.folds,
                           seed=args.seed, seeds=args.seeds, roi_margin=args.roi_margin,
                           out=args.out,
-                          jobs=args.jobs if args.jobs is not None else default_jobs(),
+                          jobs=jobs,
                           scheduler=args.scheduler, quiet=args.quiet,
                           command=[*PROG.split(), *args.argv])
     print(f"run folder: {out}")
