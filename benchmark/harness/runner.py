@@ -227,8 +227,7 @@ def finish_record(record: dict, out: Path, tasks: list[CellTask], stages: dict) 
 
 def _cell_summary(cell: dict) -> dict:
     keep = ("fit_s", "predict_s", "n_fit", "n_test", "seed", "tuned_params", "backend",
-            "device",
-            "epochs_run", "best_epoch", "stopped", "restarts", "threshold", "pid")
+            "device", "epochs_run", "best_epoch", "stopped", "restarts", "threshold", "pid")
     return {k: cell[k] for k in keep if k in cell}
 
 
