@@ -182,16 +182,22 @@ def _seeded(rng, n_folds=5, n_seeds=3, per_fold=8):
     return frame
 
 
-def test_a_model_trained_with_seeds_is_tested_over_fold_and_seed_means(rng):
+def test_a_model_trained_with_seeds_is_tested_over_its_seed_averaged_fold_means(rng):
     metrics = _seeded(rng)
-    table = paired_tests(metrics, ["s", "k"], against="k").set_index("method")
-    assert table.loc["s", "test"] == SEEDED_TEST and table.loc["s", "n_units"] == 15
-    # by hand: every seed of s against k's one run on the same fold
+    table = paired_tests(metrics, ["s", "k"], against="k",
+                         test_train_ratio=0.3).set_index("method")
+    assert table.loc["s", "test"] == SEEDED_TEST and table.loc["s", "n_units"] == 5
+    # by hand: each fold's mean over the seeds of s, against k's one run on that fold; the
+    # seeds of a fold share its partition, so the folds are the resamples
     means = metrics.groupby(["method", "fold", "seed"])["dice"].mean()
-    diffs = [means["s", f, s] - means["k", f, 0] for f in range(5) for s in range(3)]
-    expected = corrected_resampled_ttest(diffs, 1 / 4)
+    diffs = [np.mean([means["s", f, s] for s in range(3)]) - means["k", f, 0]
+             for f in range(5)]
+    expected = corrected_resampled_ttest(diffs, 0.3)
     assert table.loc["s", "p_value"] == pytest.approx(expected["p_value"])
     assert table.loc["s", "median_difference"] == pytest.approx(np.median(diffs))
+    default = paired_tests(metrics, ["s", "k"], against="k").set_index("method")
+    assert default.loc["s", "p_value"] == pytest.approx(
+        corrected_resampled_ttest(diffs, 1 / 4)["p_value"])  # K folds: 1 / (K - 1)
     plain = paired_tests(metrics[metrics["method"] == "k"].assign(method="k2").pipe(
         lambda f: pd.concat([metrics[metrics["method"] == "k"], f])), ["k", "k2"])
     assert plain["test"].iloc[0] == PATIENT_TEST
