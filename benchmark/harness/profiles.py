@@ -95,7 +95,7 @@ PROFILES = {
     # training seeds, mixed precision where a GPU is present
     "full": Profile(
         name="full", n_folds=5, phantom_cases=180, phantom_size=128,
-        classical={},  # the library defaults: tuning looks at up to 40 validation cases
+        classical={},  # the library defaults: tuning scores every validation case
         deep={"input_size": 128, "epochs": 200, "patience": 20, "min_epochs": 20,
               "batch_size": 16, "mixed_precision": True},
         deep_per_model={name: {"input_size": 64} for name in ("unet_roi",
