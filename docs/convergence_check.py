@@ -76,6 +76,8 @@ def main(model: str, fold: int, out: Path, full: bool = False,
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        sys.exit(__doc__)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     main(args[0] if args else "unet", int(args[1]) if len(args) > 1 else 0,
          Path(args[2]) if len(args) > 2 else ROOT / "runs" / "convergence",
