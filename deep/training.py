@@ -98,8 +98,9 @@ class DeepSegmenter(BaseEstimator):
         Epochs without a lower validation loss before the learning rate is halved (down
         to ``learning_rate / 32``); None gives ``max(1, patience // 2)``.
     collapse_dice : float, default 0.05
-        A training whose validation soft Dice is below this from ``min_epochs`` on, or
-        whose kept weights score a validation Dice below it, has collapsed to background.
+        A training whose validation soft Dice has not reached this by epoch ``min_epochs``
+        (or by any later epoch), or whose kept weights score a validation Dice below it, has
+        collapsed to background.
     max_restarts : int, default 2
         A collapsed training restarts from the next seed (:func:`attempt_seed`) up to this
         many times; the attempts are recorded (``attempts_``, ``history.csv``).
@@ -240,10 +241,11 @@ class DeepSegmenter(BaseEstimator):
                 break
             # every attempt's epochs so far (a crash mid-training leaves them on disk)
             self._write_history(workdir, logs, kept=None)
+        kept = len(trained) - 1  # the attempt that did not collapse
         if record["stopped"] == "collapsed":  # every attempt collapsed: keep the least bad
-            kept = int(np.argmin([r["monitored"] for _, _, r in trained]))
-            model, history, record = trained[kept]
-        self._write_history(workdir, logs, kept=self.attempts_.index(record))
+            kept = int(np.argmin([r["monitored"] for r in self.attempts_]))
+        model, history, record = trained[kept]
+        self._write_history(workdir, logs, kept=kept)
         # the best weights are restored in memory; one save at the end costs less than a
         # save at every improving epoch
         with atomic_path(checkpoint) as partial:
@@ -255,7 +257,6 @@ class DeepSegmenter(BaseEstimator):
         self.best_epoch_ = record["best_epoch"]
         self.stopped_ = record["stopped"]
         self.restarts_ = len(self.attempts_) - 1
-        self.collapsed_ = record["stopped"] == "collapsed"
         self.checkpoint_ = str(checkpoint)
         self.workdir_ = str(workdir)
         self.threshold_ = 0.5
@@ -289,10 +290,10 @@ class DeepSegmenter(BaseEstimator):
         """One training from the NumPy-drawn start of ``seed``: (model, history, record).
 
         Early stopping and the weights kept watch the validation loss (smooth, unlike the
-        thresholded Dice), from epoch ``min_epochs`` on; the learning rate is halved after
+        thresholded Dice) after epoch ``min_epochs``; the learning rate is halved after
         ``lr_patience`` epochs without a lower validation loss; a :class:`CollapseGuard`
-        stops a model whose (validation) soft Dice is under ``collapse_dice`` from epoch
-        ``min_epochs`` on. Without a validation part the loss is not watched: every epoch
+        stops a model whose (validation) soft Dice has not reached ``collapse_dice`` by epoch
+        ``min_epochs``. Without a validation part the loss is not watched: every epoch
         runs and the last weights are kept.
         """
         make_deterministic(seed)  # dropout masks and anything else drawn by the backend

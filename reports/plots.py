@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from reports.stats import mean_roc  # noqa: E402
 
@@ -149,8 +150,10 @@ def training_curves(method: str, histories: dict[int, pd.DataFrame]) -> Figure:
     left.set(xlabel="epoch", ylabel="loss (BCE + Dice)", title=method, yscale="log")
     right.set(xlabel="epoch", ylabel="validation Dice", ylim=(0, 1))
     right.legend(fontsize=7, frameon=False)
+    left.yaxis.set_minor_formatter(NullFormatter())  # decades only
     for ax in (left, right):
         ax.grid(color="0.9")
+    fig.subplots_adjust(wspace=0.45)  # the right panel's label clear of the left panel
     note = (f" Folds {', '.join(map(str, restarted))} collapsed and were restarted; the "
             f"attempt kept is drawn." if restarted else "")
     return _embed(fig, f"Training curves of {method}: training loss (grey) and validation "

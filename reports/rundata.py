@@ -28,13 +28,17 @@ class RunData:
     metrics: pd.DataFrame
     classification: pd.DataFrame
     scores: pd.DataFrame
-    cells: dict
+    #: (method, fold, seed index) -> ``done.json`` of every cell, every training seed.
+    seed_cells: dict
+    #: (method, fold) -> the first training seed's ``history.csv`` (deep methods).
     histories: dict = field(default_factory=dict)
-    #: (method, fold, seed index) -> ``done.json`` of every cell, every training seed
-    #: (``cells`` and ``histories`` hold the first seed's, keyed by (method, fold)).
-    seed_cells: dict = field(default_factory=dict)
     _cases: dict | None = None
     _predictions: dict = field(default_factory=dict)
+
+    @property
+    def cells(self) -> dict:
+        """(method, fold) -> the first training seed's ``done.json``."""
+        return {(m, f): c for (m, f, s), c in self.seed_cells.items() if s == 0}
 
     @property
     def methods(self) -> list[str]:
@@ -98,7 +102,7 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
     metrics = _read_csv(path / store.METRICS_CSV, dtype=ids)
     classification = _read_csv(path / store.CLASSIFICATION_CSV)
     scores = _read_csv(path / store.SCORES_CSV, dtype={"case": str})
-    cells, histories, seed_cells = {}, {}, {}
+    histories, seed_cells = {}, {}
     n_seeds = int(record["settings"].get("seeds", 1))
     for method in record["settings"]["methods"]:
         deep = record.get("methods", {}).get(method, {}).get("family") == "deep"
@@ -107,12 +111,11 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
                 cell = store.cell_dir(path, method, fold["fold"], seed)
                 seed_cells[method, fold["fold"], seed] = store.read_json(cell /
                                                                          store.DONE_JSON)
-            cells[method, fold["fold"]] = seed_cells[method, fold["fold"], 0]
             cell = store.cell_dir(path, method, fold["fold"])
             if (cell / store.HISTORY_CSV).is_file():
                 histories[method, fold["fold"]] = _read_csv(cell / store.HISTORY_CSV)
     if "seed" not in metrics:  # a run made before training seeds were counted
         metrics.insert(metrics.columns.get_loc("fold") + 1, "seed", 0)
     return RunData(path=path, record=record, splits=splits, metrics=metrics,
-                   classification=classification, scores=scores, cells=cells,
-                   histories=histories, seed_cells=seed_cells)
+                   classification=classification, scores=scores, seed_cells=seed_cells,
+                   histories=histories)

@@ -233,9 +233,9 @@ def wilcoxon_pair(a: pd.Series, b: pd.Series, groups: pd.Series | None = None) -
 def corrected_resampled_ttest(differences, test_train_ratio: float) -> dict:
     """Nadeau and Bengio's corrected resampled t-test of mean differences over resamples.
 
-    The resamples (here, folds x training seeds) share training data, so their differences
-    are correlated and the plain t-test's variance ``s^2 / J`` is too small; the corrected
-    variance is ``(1 / J + n_test / n_train) s^2``, with ``J - 1`` degrees of freedom.
+    The resamples (here, the folds of a cross-validation) share training data, so their
+    differences are correlated and the plain t-test's variance ``s^2 / J`` is too small; the
+    corrected variance is ``(1 / J + n_test / n_train) s^2``, with ``J - 1`` degrees of freedom.
 
     Parameters
     ----------
@@ -280,11 +280,11 @@ def corrected_resampled_ttest(differences, test_train_ratio: float) -> dict:
             "p_value": p_value}
 
 
-def resample_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> pd.Series:
-    """Mean of ``metric`` over the test cases of each (fold, seed) of ``method``."""
+def fold_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> pd.Series:
+    """Per fold: the mean of ``metric`` over the test cases, averaged over the seeds."""
     part = metrics[metrics["method"] == method]
-    seeds = part["seed"] if "seed" in part else pd.Series(0, index=part.index)
-    return part.groupby([part["fold"], seeds.rename("seed")])[metric].mean()
+    by = [part["fold"], part["seed"]] if "seed" in part else [part["fold"]]
+    return part.groupby(by)[metric].mean().groupby(level=0).mean().rename_axis("fold")
 
 
 def seeded_pair(metrics: pd.DataFrame, a: str, b: str, metric: str = "dice", *,
@@ -304,9 +304,8 @@ def seeded_pair(metrics: pd.DataFrame, a: str, b: str, metric: str = "dice", *,
         Test cases over training cases (train + validation) of a fold; default
         ``1 / (K - 1)`` for K folds.
     """
-    mean_a = resample_means(metrics, a, metric).groupby(level="fold").mean()
-    mean_b = resample_means(metrics if other is None else other, b, metric).groupby(
-        level="fold").mean()
+    mean_a = fold_means(metrics, a, metric)
+    mean_b = fold_means(metrics if other is None else other, b, metric)
     diffs = (mean_a - mean_b.reindex(mean_a.index)).to_numpy(float)
     ratio = test_train_ratio if test_train_ratio is not None else 1 / max(1, len(mean_a) - 1)
     out = corrected_resampled_ttest(diffs, ratio)

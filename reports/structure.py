@@ -224,12 +224,14 @@ def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
 def leaderboard_section(run: RunData, seed: int) -> dict:
     """One leaderboard per track (mean, median, patient-level CI), floors and paired tests."""
     tracks = []
-    averaged = [c for c in run.metrics.columns if c in METRICS]
+    # the plots show each case once: averaged over the seeds of a model trained several times
+    per_case = seed_average(run.metrics, [c for c in run.metrics.columns if c in METRICS])
+    ratio = test_train_ratio(run)
     for name, methods in track_methods(run).items():
         board = leaderboard(run.metrics, methods, seed=seed)
         floor = floor_of(run, methods)
         floor_tests = (paired_tests(run.metrics, methods, "dice", against=floor,
-                                    test_train_ratio=test_train_ratio(run))
+                                    test_train_ratio=ratio)
                        if floor is not None and len(methods) > 1 else None)
         order = list(board.index)
         rows = _board_rows(run, board, floor, floor_tests)
@@ -239,8 +241,8 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
             "floor_dice": fmt(board.loc[floor, "dice_mean"]) if floor is not None else "",
             "below_floor": [r["method"] for r in rows if r["below_floor"]],
             "tests": _test_tables(run, methods) if len(methods) > 1 else [],
-            "figures": [plots.distributions(seed_average(run.metrics, averaged), order, m,
-                                            METRICS[m].label, floor=floor, title=name)
+            "figures": [plots.distributions(per_case, order, m, METRICS[m].label, floor=floor,
+                                            title=name)
                         for m in ("dice", "hd95")],
         })
     return {"has_floor": any(t["floor"] for t in tracks),
@@ -294,7 +296,7 @@ def training_section(run: RunData) -> dict:
         # every training seed of every fold
         cells = [c for (m, _, _), c in sorted(run.seed_cells.items()) if m == method]
         stopped = [c.get("stopped", "unknown") for c in cells]
-        rows.append({"method": method, "n_folds": len(cells),
+        rows.append({"method": method, "trainings": len(cells),
                      "plateau": stopped.count("plateau"), "cap": stopped.count("cap"),
                      "collapsed": stopped.count("collapsed"),
                      "unknown": stopped.count("unknown"),
