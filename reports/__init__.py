@@ -3,7 +3,8 @@
 The runner writes result files; :func:`render_report` reads only those (``rundata``), builds
 plain data (``structure``, ``stats``, ``plots``) and renders it through one Jinja2
 environment with autoescaping (``render``, ``templates/``). :func:`render_compare` puts runs
-made on the same splits side by side (``compare``).
+made on the same splits side by side (``compare``); :func:`render_study` draws a study's
+curves (``study``).
 """
 
 from __future__ import annotations
@@ -41,4 +42,19 @@ def render_compare(run_dirs, out: str | os.PathLike) -> Path:
     return write_html(out, render("compare.html.j2", build_compare(runs)))
 
 
-__all__ = ["render_compare", "render_report"]
+def render_study(study_dir: str | os.PathLike) -> Path:
+    """Write ``STUDY_DIR/report.html`` from the study's files; return its path.
+
+    Raises
+    ------
+    benchmark.ground.errors.InputError
+        If ``study_dir`` is not a complete study folder.
+    """
+    from reports.render import render, write_html
+    from reports.study import build_study
+
+    return write_html(Path(study_dir) / REPORT_HTML, render("study.html.j2",
+                                                            build_study(study_dir)))
+
+
+__all__ = ["render_compare", "render_report", "render_study"]

@@ -248,3 +248,72 @@ def timings(table: pd.DataFrame) -> Figure:
     ax.grid(axis="x", color="0.9")
     return _embed(fig, "Bar chart of the total fit and predict time of every method over all "
                        "folds, on a log scale.")
+
+
+#: Markers of the study curves (with the palette's colours, each method stays apart in grey).
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+
+
+def study_curves(panels: list[tuple[str, pd.DataFrame]], *, axis: str, log_x: bool = False,
+                 ticks: dict | None = None, alt_intro: str = "") -> Figure:
+    """Mean Dice with its 95 % CI against a study's level, one line per method per panel.
+
+    Parameters
+    ----------
+    panels : list of (str, DataFrame)
+        A title and rows with ``method, family, x, dice, low, high`` each. Floors (family
+        ``floor``) are drawn dashed grey without markers.
+    axis : str
+        The x axis's label.
+    log_x : bool, default False
+        A logarithmic x axis (training-set sizes).
+    ticks : dict, optional
+        x value -> tick label (default: the values themselves).
+    """
+    n = len(panels)
+    columns = min(n, 2)
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.6 * columns, 4.3 * rows),
+                             squeeze=False, sharey=True)
+    palette = sns.color_palette("colorblind", 10)
+    described = []
+    for ax, (title, part) in zip(axes.flat, panels, strict=False):
+        # one colour and marker per method within a panel (a method keeps them across the
+        # panels of one track, whose methods are the same)
+        own = [m for m in dict.fromkeys(part["method"])
+               if part.loc[part["method"] == m, "family"].iloc[0] != "floor"]
+        style = {m: (palette[i % 10], _MARKERS[i % len(_MARKERS)]) for i, m in enumerate(own)}
+        for method, line in part.groupby("method", sort=False):
+            line = line.sort_values("x")
+            if line["family"].iloc[0] == "floor":
+                ax.plot(line["x"], line["dice"], color="0.45", linestyle="--", linewidth=1.3,
+                        label=f"{method} (floor)")
+            else:
+                colour, marker = style[method]
+                error = np.vstack([line["dice"] - line["low"], line["high"] - line["dice"]])
+                ax.errorbar(line["x"], line["dice"], yerr=np.clip(error, 0, None),
+                            color=colour, marker=marker, markersize=5, linewidth=1.4,
+                            capsize=3, label=method)
+            described.append(f"{method} ({title}): " + ", ".join(
+                f"{d:.2f} at {x:g}" for x, d in zip(line["x"], line["dice"], strict=True)))
+        if log_x:
+            ax.set_xscale("log")
+            sizes = sorted(part["x"].unique())
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([f"{t:.0f}" for t in sizes])
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        else:
+            ax.set_xticks(sorted(part["x"].unique()))
+        if ticks:
+            ax.set_xticklabels([ticks.get(t, f"{t:g}") for t in ax.get_xticks()])
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel(axis, fontsize=10)
+        ax.grid(color="0.9")
+        ax.tick_params(labelsize=9)
+        ax.legend(fontsize=8.5, loc="lower right", frameon=True, framealpha=0.9)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("mean Dice (95 % CI over patients)", fontsize=10)
+    fig.tight_layout()
+    return _embed(fig, f"{alt_intro}. " + "; ".join(described) + ".")

@@ -2,11 +2,14 @@
 
 Each of the K folds holds a test part; the rest is split again into train and validation,
 also stratified and grouped. Every case is in exactly one test part, and no patient is in
-two parts of one fold or in two test parts.
+two parts of one fold or in two test parts. :func:`subsample_training` keeps a share of the
+patients of every training part (the learning-curve study); the cases it leaves out are
+listed as the fold's ``unused`` part, so the parts still partition the dataset.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 
@@ -114,11 +117,72 @@ def grouped_folds(n_splits: int, strata: np.ndarray, groups: np.ndarray, seed: i
     return splitter.split(np.zeros(len(strata)), strata, groups)
 
 
+def subsample_training(splits: dict, dataset: Dataset, fraction: float, *,
+                       seed: int = DEFAULT_SEED) -> dict:
+    """The split with each fold's train and validation parts cut to a share of their patients.
+
+    The patients of each part are put in a seeded random order within each label (a patient's
+    label: its first labelled case's; unlabelled patients form a stratum of their own) and
+    the first ``ceil(fraction * n)`` of each stratum are kept, at least one. The order does
+    not depend on ``fraction``, so the part kept at a smaller fraction is a subset of the
+    part kept at a larger one (nested training sets); test parts are unchanged.
+
+    Parameters
+    ----------
+    splits : dict
+        A split of ``dataset`` (:func:`make_splits`).
+    dataset : Dataset
+    fraction : float in (0, 1]
+    seed : int, default 12345
+
+    Returns
+    -------
+    dict
+        The split, with ``train_fraction`` and, per fold, the ``unused`` cases.
+
+    Examples
+    --------
+    >>> from benchmark.ground.data import make_phantom
+    >>> data = make_phantom(40, size=32)
+    >>> splits = make_splits(data, n_folds=2)
+    >>> half = subsample_training(splits, data, 0.5)
+    >>> quarter = subsample_training(splits, data, 0.25)
+    >>> set(quarter["folds"][0]["train"]) <= set(half["folds"][0]["train"])
+    True
+    >>> half["folds"][0]["test"] == splits["folds"][0]["test"]
+    True
+    """
+    if not isinstance(fraction, int | float) or not 0 < fraction <= 1:
+        raise ParameterError("fraction", "subsample_training", "a number in (0, 1]", fraction)
+    patient = {c.id: c.patient for c in dataset}
+    label = {}
+    for case in dataset:
+        if label.get(case.patient) is None:
+            label[case.patient] = case.label
+    folds = []
+    for fold in splits["folds"]:
+        kept, unused = {}, list(fold.get("unused", []))
+        for part in ("train", "val"):
+            patients = sorted({patient[i] for i in fold[part]})
+            rng = np.random.default_rng([seed, fold["fold"], 0 if part == "train" else 1])
+            order = [patients[k] for k in rng.permutation(len(patients))]
+            keep = set()
+            for stratum in dict.fromkeys(_strata(label[p] for p in order)):
+                members = [p for p in order if _strata([label[p]])[0] == stratum]
+                keep.update(members[:max(1, math.ceil(fraction * len(members)))])
+            kept[part] = sorted(i for i in fold[part] if patient[i] in keep)
+            unused += [i for i in fold[part] if patient[i] not in keep]
+        folds.append({"fold": fold["fold"], **kept, "test": list(fold["test"]),
+                      "unused": sorted(unused)})
+    return {**splits, "train_fraction": float(fraction), "folds": folds}
+
+
 def check_splits(splits: dict, dataset: Dataset) -> None:
     """Raise ``ValueError`` unless ``splits`` is a valid split of ``dataset``.
 
     Checks the fingerprint, that every case is in exactly one test part, that each fold's
-    parts partition the dataset, and that no patient crosses parts of a fold.
+    parts (train, val, test and, in a subsampled split, unused) partition the dataset, and
+    that no patient crosses parts of a fold.
     """
     if splits.get("fingerprint") != dataset.fingerprint:
         raise ValueError(f"splits were made for dataset {splits.get('fingerprint')}, "
@@ -129,10 +193,10 @@ def check_splits(splits: dict, dataset: Dataset) -> None:
         raise ValueError("every case must be in exactly one test part")
     patient = {c.id: c.patient for c in dataset}
     for fold in splits["folds"]:
-        parts = [set(fold[p]) for p in ("train", "val", "test")]
+        parts = [set(fold.get(p, ())) for p in ("train", "val", "test", "unused")]
         if sum(map(len, parts)) != len(all_ids) or set().union(*parts) != all_ids:
             raise ValueError(f"fold {fold['fold']}: train, val and test must partition the cases")
-        owners = [{patient[i] for i in part} for part in parts]
+        owners = [{patient[i] for i in part} for part in parts[:3]]
         if owners[0] & owners[1] or owners[0] & owners[2] or owners[1] & owners[2]:
             raise ValueError(f"fold {fold['fold']}: a patient is in two parts")
 

@@ -14,7 +14,14 @@
                           or a method), with case, label and patient: ``classify`` takes it
       cells/<method>/fold_<k>/
           metrics.csv, features.csv, predictions.npz, model.joblib or model.keras,
-          history.csv (deep), done.json (written last: the cell is complete)
+          history.csv (deep), metrics_<condition>.csv (a study's other test sets),
+          done.json (written last: the cell is complete)
+      report.html
+
+    STUDY_DIR/
+      study.json          the study, its settings and levels, timings
+      study_metrics.csv   one row per (level, condition, method, fold, seed, case)
+      levels/<level>/     a run folder per level (no diagnosis stage)
       report.html
 
 This module is the one owner of those names: the runner, the cells, the deep wrapper and
@@ -44,6 +51,10 @@ SCORES_CSV = "classification_scores.csv"
 CASES_NPZ = "cases.npz"
 REPORT_HTML = "report.html"
 CELLS_DIR = "cells"
+# the files of a study folder (its levels are run folders)
+STUDY_JSON = "study.json"
+STUDY_CSV = "study_metrics.csv"
+LEVELS_DIR = "levels"
 # the files of one cell
 DONE_JSON = "done.json"
 PREDICTIONS_NPZ = "predictions.npz"
@@ -68,6 +79,17 @@ def features_csv(source: str) -> str:
     'features_reference.csv'
     """
     return f"features_{source}.csv"
+
+
+def shifted_metrics_csv(name: str) -> str:
+    """The name of a cell's scores on its test cases under another condition ``name``.
+
+    Examples
+    --------
+    >>> shifted_metrics_csv("difficulty_1.00")
+    'metrics_difficulty_1.00.csv'
+    """
+    return f"metrics_{name}.csv"
 
 
 def classify_dir(source: str) -> str:

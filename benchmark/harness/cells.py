@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,12 @@ class CellTask:
     threads: int | None = None
     #: Index of the training seed (``run --seeds K``; only deep methods get more than one).
     seed_index: int = 0
+    #: The study level the cell belongs to (shown in progress lines; "" in a plain run).
+    level: str = ""
+    #: Name -> the test cases under another condition (the same ids, other pixels): the
+    #: fitted model also predicts and scores these (``metrics_<name>.csv``; a study's
+    #: robustness to image quality).
+    shifted: Mapping[str, tuple[Case, ...]] = field(default_factory=dict)
 
     @property
     def model_seed(self) -> int:
@@ -91,9 +97,13 @@ def run_cell(task: CellTask) -> dict:
     features = mass_features(test, predicted)
 
     store.write_masks(out / store.PREDICTIONS_NPZ, [c.id for c in test], predicted)
-    record = {"method": task.method, "family": model.family, "needs_roi": bool(model.needs_roi),
-              "fold": task.fold, "seed_index": task.seed_index, "seed": task.model_seed,
-              "n_fit": model.n_fit_,
+    for name, cases in task.shifted.items():
+        shifted, seconds = predict_timed(model, list(cases), task.rois)
+        store.write_csv(out / store.shifted_metrics_csv(name),
+                        score_cell(task, model, list(cases), shifted, fit_s, seconds))
+    record = {"method": task.method, "level": task.level, "family": model.family,
+              "needs_roi": bool(model.needs_roi), "fold": task.fold,
+              "seed_index": task.seed_index, "seed": task.model_seed, "n_fit": model.n_fit_,
               "n_test": len(test), "fit_s": fit_s, "predict_s": float(np.sum(predict_s)),
               "started": started, "finished": None, "pid": os.getpid(),
               "model_file": model.save(out), "params": store.jsonable(model.get_params()),

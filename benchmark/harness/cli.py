@@ -23,6 +23,9 @@ from benchmark.ground.errors import InputError, ParameterError
 from benchmark.harness.commands import PROG
 from benchmark.harness.profiles import PROFILES
 
+#: The studies (:data:`benchmark.harness.studies.STUDIES`, not imported here: it is heavy).
+STUDY_NAMES = ("learning-curve", "robustness", "roi-looseness")
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit code 2."""
@@ -64,6 +67,34 @@ def _margin_range(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _run_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """The options ``run`` and ``study`` share."""
+    parser.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
+                        "'phantom' (default)")
+    parser.add_argument("--profile", choices=tuple(PROFILES), default=None,
+                        help="quick: small phantom, 2 folds, short training; standard: 5 folds, "
+                        "sized for 20 minutes on a 2-core CPU; full: 128 px, full-width U-Nets, "
+                        "up to 200 epochs, 3 seeds (for a GPU). Default: full when the Keras "
+                        "backend sees a GPU, standard otherwise")
+    parser.add_argument("--folds", type=_fold_count, help="number of folds (default: the "
+                        "profile's, 2 or 5)")
+    parser.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
+                        "(default 12345)")
+    parser.add_argument("--seeds", type=_positive_int, help="training seeds of every deep "
+                        "cell (default: the profile's, 1 or 3 for full); each is scored")
+    parser.add_argument("--roi-margin", type=_margin_range, metavar="LO,HI",
+                        help="range of the margin of each side of the ROI boxes, as fractions of "
+                        "the lesion's extent (default 0.1,0.3; 0,0 gives the tight box)")
+    parser.add_argument("--out", help=f"{what} folder (default: a new folder under runs/); an "
+                           f"existing {what} folder with the same settings is continued")
+    parser.add_argument("--jobs", type=_positive_int, default=None, help="local worker processes "
+                        "(default: one per CPU core, at most 4, and 1 with --profile full, whose "
+                        "deep models share one GPU; 1 runs every cell in this process)")
+    parser.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. "
+                        "tcp://host:8786")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The parser of every command (the README's "Commands" section)."""
     parser = _Parser(prog=prog, description="massbench: classical and deep mammographic mass "
@@ -75,30 +106,20 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every registered method")
     which.add_argument("--methods", help="comma-separated method names")
-    run.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
-                     "'phantom' (default)")
-    run.add_argument("--profile", choices=tuple(PROFILES), default=None,
-                     help="quick: small phantom, 2 folds, short training; standard: 5 folds, "
-                     "sized for 20 minutes on a 2-core CPU; full: 128 px, full-width U-Nets, "
-                     "up to 200 epochs, 3 seeds (for a GPU). Default: full when the Keras "
-                     "backend sees a GPU, standard otherwise")
-    run.add_argument("--folds", type=_fold_count, help="number of folds (default: the "
-                     "profile's, 2 or 5)")
-    run.add_argument("--seed", type=_non_negative_int, help="seed of the split and the methods "
-                     "(default 12345)")
-    run.add_argument("--seeds", type=_positive_int, help="training seeds of every deep "
-                     "cell (default: the profile's, 1 or 3 for full); each is scored")
-    run.add_argument("--roi-margin", type=_margin_range, metavar="LO,HI",
-                     help="range of the margin of each side of the ROI boxes, as fractions of "
-                     "the lesion's extent (default 0.1,0.3; 0,0 gives the tight box)")
-    run.add_argument("--out", help="run folder (default: a new folder under runs/); an "
-                     "existing run folder with the same settings is continued")
-    run.add_argument("--jobs", type=_positive_int, default=None, help="local worker processes "
-                     "(default: one per CPU core, at most 4, and 1 with --profile full, whose "
-                     "deep models share one GPU; 1 runs every cell in this process)")
-    run.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. "
-                     "tcp://host:8786")
-    run.add_argument("--quiet", action="store_true", help="no progress output")
+    _run_options(run, "run")
+
+    study = sub.add_parser("study", help="a study: the benchmark at several training-set "
+                           "sizes, image qualities or ROI looseness levels")
+    study.add_argument("name", choices=STUDY_NAMES, help="learning-curve: nested shares "
+                       "of the training patients (10, 25, 50, 100 %%); robustness: phantom "
+                       "difficulty 0.25-1 (trained at the default 0.5, and matched); "
+                       "roi-looseness: ROI margins from tight to 60-100 %% of the lesion")
+    which = study.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every registered method "
+                       "(roi-looseness: every semi-automatic one)")
+    which.add_argument("--methods", help="comma-separated method names (default: the "
+                       "study's set, see the README's Studies section)")
+    _run_options(study, "study")
 
     sub.add_parser("list", help="registered methods and datasets")
 
@@ -139,7 +160,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     classify.add_argument("--repeats", type=_positive_int, default=5,
                           help="repetitions of the 5-fold cross-validation (default 5)")
 
-    report = sub.add_parser("report", help="(re)write the report page of a run folder")
+    report = sub.add_parser("report", help="(re)write the report page of a run or study "
+                            "folder")
     report.add_argument("run_dir")
 
     compare = sub.add_parser("compare", help="compare runs made on the same splits (e.g. one "
@@ -153,6 +175,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 #: Command name -> "module:function" of :mod:`benchmark.harness.commands`.
 COMMANDS = {
     "run": "run:cmd_run",
+    "study": "study:cmd_study",
     "list": "listing:cmd_list",
     "data": "datasets:cmd_data",
     "make-phantom": "datasets:cmd_make_phantom",

@@ -51,9 +51,9 @@ def execute(pending: list[CellTask], progress, *, jobs: int = 1,
         _execute_joblib(pending, progress, jobs)
     else:
         for task in pending:
-            progress.starting(task.method, _fold(task.fold, task.seed_index))
+            progress.starting(task.method, _fold(task.fold, task.seed_index, task.level))
             done = run_cell(task)
-            progress.finished(task.method, _fold(task.fold, task.seed_index),
+            progress.finished(task.method, _fold(task.fold, task.seed_index, task.level),
                               done["finished"] - done["started"])
 
 
@@ -68,8 +68,7 @@ def _execute_joblib(pending, progress, jobs: int) -> None:
         results = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1,
                            pre_dispatch="n_jobs")(delayed(run_cell)(t) for t in tasks)
         for done in results:
-            progress.finished(done["method"], _fold(done["fold"], done.get("seed_index", 0)),
-                              done["finished"] - done["started"])
+            progress.finished(done["method"], _label(done), done["finished"] - done["started"])
 
 
 def _execute_dask(pending, progress, address: str) -> None:
@@ -88,10 +87,18 @@ def _execute_dask(pending, progress, address: str) -> None:
                    for t in pending]
         for future in as_completed(futures):
             done = future.result()
-            progress.finished(done["method"], _fold(done["fold"], done.get("seed_index", 0)),
-                              done["finished"] - done["started"])
+            progress.finished(done["method"], _label(done), done["finished"] - done["started"])
 
 
-def _fold(fold: int, seed_index: int) -> str:
-    """How progress names a cell's fold: ``3``, or ``3 seed 1`` for a further training seed."""
-    return f"{fold} seed {seed_index}" if seed_index else str(fold)
+def _fold(fold: int, seed_index: int, level: str = "") -> str:
+    """How progress names a cell's fold: ``3``, ``3 seed 1``, ``3 (fraction_0.25)``.
+
+    A further training seed is named after the fold, and a study's level after that.
+    """
+    text = f"{fold} seed {seed_index}" if seed_index else str(fold)
+    return f"{text} ({level})" if level else text
+
+
+def _label(done: dict) -> str:
+    """:func:`_fold` of a finished cell's record."""
+    return _fold(done["fold"], done.get("seed_index", 0), done.get("level", ""))

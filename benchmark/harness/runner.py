@@ -21,6 +21,7 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +53,8 @@ from benchmark.harness.progress import Progress
 SETTINGS = {"profile": "--profile", "folds": "--folds", "seed": "--seed", "seeds": "--seeds",
             "roi_margin": "--roi-margin", "methods": "--all/--methods",
             "keras_backend": "KERAS_BACKEND", "data_fingerprint": "--data"}
+#: Settings that only a study's folders have (absent: None), and what sets them.
+STUDY_SETTINGS = {"study_level": "the study's levels"}
 
 
 def default_out(profile: str) -> Path:
@@ -99,6 +102,7 @@ def check_folder(out: Path, settings: dict) -> dict | None:
         if key not in old:  # a setting added since this folder was made
             raise InputError(f"was made by an older massbench that had no {option} setting; "
                              "it cannot be continued: choose another --out", run_json)
+    for key, option in {**SETTINGS, **STUDY_SETTINGS}.items():
         if old.get(key) != settings.get(key):
             raise InputError(f"{option} differs from the run in this folder (it was "
                              f"made with {old.get(key)!r}, this command gives "
@@ -107,16 +111,19 @@ def check_folder(out: Path, settings: dict) -> dict | None:
     return previous
 
 
-def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int) -> dict:
+def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int,
+                given: dict | None = None) -> dict:
     """The run's split: the folder's ``splits.json`` (checked against the data) or a new one.
 
-    A new split is made in memory only; :func:`run_benchmark` writes it once the folder
-    exists, so a split that cannot be made leaves nothing behind.
+    A new split is made in memory only (or ``given``, made by a study); :func:`prepare_run`
+    writes it once the folder exists, so a split that cannot be made leaves nothing behind.
     """
     path = out / store.SPLITS_JSON
     if not path.is_file():
-        return make_splits(dataset, n_folds=n_folds, seed=seed)
+        return given if given is not None else make_splits(dataset, n_folds=n_folds, seed=seed)
     splits = read_splits(path)
+    if given is not None and splits != store.jsonable(given):
+        raise InputError("is not the split this study makes; choose another --out", path)
     try:
         check_splits(splits, dataset)
     except ValueError as exc:
@@ -238,6 +245,135 @@ def _timed(stages: dict, name: str, function, *args, **kwargs):
     return result
 
 
+@dataclass
+class RunPlan:
+    """A run folder made ready by :func:`prepare_run`: its record, its cells, what they read."""
+
+    out: Path
+    record: dict
+    tasks: list[CellTask]
+    pending: list[CellTask]
+    dataset: Dataset
+    splits: dict
+    methods: list[str]
+    profile: Profile
+    seed: int
+    stages: dict = field(default_factory=dict)
+
+
+def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset | None = None,
+                profile: str | Profile = "standard", folds: int | None = None,
+                seed: int | None = None, seeds: int | None = None,
+                roi_margin: tuple[float, float] = DEFAULT_ROI_MARGIN,
+                out: str | os.PathLike | None = None, splits: dict | None = None,
+                shifted: dict[str, Dataset] | None = None, level: str = "",
+                study_level: dict | None = None, command=None,
+                executor: str = "sequential") -> RunPlan:
+    """Check the settings, write (or check) a run folder's split, boxes and record; list its cells.
+
+    Parameters are those of :func:`run_benchmark`, and, for a study:
+
+    dataset : Dataset, optional
+        The data itself (``data`` then only names it in ``run.json``).
+    profile : str or Profile
+        A profile, possibly changed by the study (its name is the setting checked on resume).
+    splits : dict, optional
+        The split to use (a subsampled one), instead of one made from ``seed``.
+    shifted : dict of str to Dataset, optional
+        Test sets of the same cases under other conditions: every cell also predicts and
+        scores its test cases from each (``metrics_<name>.csv`` in the cell folder).
+    level : str
+        The study level, shown in the progress lines.
+    study_level : dict, optional
+        The study's description of this folder, a setting checked on resume.
+
+    Returns
+    -------
+    RunPlan
+    """
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    n_folds = folds if folds is not None else prof.n_folds
+    check_n_folds(n_folds)
+    has_deep = not set(methods) <= set(method_names(deep=False))
+    check_profile(prof, deep=has_deep)
+    seed = DEFAULT_SEED if seed is None else seed
+    seeds = prof.seeds if seeds is None else seeds
+    check_seeds(seeds)
+    roi_margin = list(check_margin(DEFAULT_ROI_MARGIN if roi_margin is None else roi_margin))
+    stages = {}
+    if dataset is None:
+        dataset = _timed(stages, "load", load_stage, data, prof)
+    info = all_methods(deep=has_deep)
+    backend = None
+    if any(info[m].family == "deep" for m in methods):
+        from deep.device import backend_name
+
+        backend = backend_name()
+    settings = {"data": str(data), "data_fingerprint": dataset.fingerprint,
+                "profile": prof.name, "folds": n_folds, "seed": seed, "seeds": seeds,
+                "roi_margin": roi_margin, "methods": list(methods),
+                "keras_backend": backend}
+    if study_level is not None:
+        settings["study_level"] = store.jsonable(study_level)
+    out = Path(out) if out is not None else default_out(prof.name)
+    previous = check_folder(out, settings)
+    splits = _timed(stages, "splits", split_stage, out, dataset, n_folds=n_folds, seed=seed,
+                    given=splits)
+    rois = _timed(stages, "rois", roi_stage, out, dataset, seed=seed, margin=roi_margin)
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    store.remove_temporary(out)  # left by a run killed mid-write
+    if not (out / store.SPLITS_JSON).is_file():
+        write_splits(splits, out / store.SPLITS_JSON)
+    if not (out / store.ROIS_CSV).is_file():
+        write_rois(out / store.ROIS_CSV, rois)
+    if not (out / store.CASES_NPZ).is_file():
+        store.write_cases(out / store.CASES_NPZ, dataset)
+
+    record = start_record(settings, prof, dataset, info, previous=previous, command=command,
+                          executor=executor)
+    store.write_json(out / store.RUN_JSON, record)
+    shifted = shifted or {}
+    tasks = [CellTask(run_dir=str(out), method=m, fold=f["fold"], profile=prof, seed=seed,
+                      train=tuple(dataset.subset(f["train"])),
+                      val=tuple(dataset.subset(f["val"])),
+                      test=tuple(dataset.subset(f["test"])), rois=rois, seed_index=s,
+                      level=level,
+                      shifted={name: tuple(other.subset(f["test"]))
+                               for name, other in shifted.items()})
+             for m in methods for f in splits["folds"]
+             for s in range(seeds if info[m].family == "deep" else 1)]
+    pending = [t for t in tasks if not store.is_done(out, t.method, t.fold, t.seed_index)]
+    return RunPlan(out=out, record=record, tasks=tasks, pending=pending, dataset=dataset,
+                   splits=splits, methods=list(methods), profile=prof, seed=seed,
+                   stages=stages)
+
+
+def interrupted(plan: RunPlan) -> None:
+    """Mark a run as interrupted in its ``run.json`` (its complete cells stay)."""
+    plan.record["status"] = "interrupted"
+    store.write_json(plan.out / store.RUN_JSON, plan.record)
+
+
+def finish_run(plan: RunPlan, *, diagnosis: bool = True, progress: Progress | None = None,
+               jobs: int = 1, scheduler: str | None = None) -> None:
+    """Gather ``metrics.csv``, run the diagnosis stage (unless not asked) and complete the record.
+
+    Every cell of ``plan`` must be complete.
+    """
+    stages = plan.stages
+    _timed(stages, "metrics", gather_stage, plan.out, plan.tasks)
+    if diagnosis:
+        plan.record["diagnosis"] = _timed(
+            stages, "diagnosis", run_diagnosis, plan.out, plan.dataset, plan.splits,
+            plan.methods, seed=plan.seed, tune_forest=plan.profile.tune_forest,
+            progress=progress, n_jobs=1 if scheduler else jobs)
+    else:
+        plan.record["diagnosis"] = {"skipped": "not asked (a study's run)", "classifiers": []}
+    finish_record(plan.record, plan.out, plan.tasks, stages)
+    store.write_json(plan.out / store.RUN_JSON, plan.record)
+
+
 def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "standard",
                   folds: int | None = None, seed: int | None = None,
                   seeds: int | None = None,
@@ -283,76 +419,29 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     Path
         The run folder.
     """
-    prof = get_profile(profile)
-    n_folds = folds if folds is not None else prof.n_folds
-    check_n_folds(n_folds)
-    has_deep = not set(methods) <= set(method_names(deep=False))
-    check_profile(prof, deep=has_deep)
-    seed = DEFAULT_SEED if seed is None else seed
-    seeds = prof.seeds if seeds is None else seeds
-    check_seeds(seeds)
-    roi_margin = list(check_margin(DEFAULT_ROI_MARGIN if roi_margin is None else roi_margin))
-    stages = {}
-    dataset = _timed(stages, "load", load_stage, data, prof)
-    info = all_methods(deep=has_deep)
-    backend = None
-    if any(info[m].family == "deep" for m in methods):
-        from deep.device import backend_name
-
-        backend = backend_name()
-    settings = {"data": str(data), "data_fingerprint": dataset.fingerprint, "profile": profile,
-                "folds": n_folds, "seed": seed, "seeds": seeds, "roi_margin": roi_margin,
-                "methods": list(methods),
-                "keras_backend": backend}
-    out = Path(out) if out is not None else default_out(profile)
-    previous = check_folder(out, settings)
-    splits = _timed(stages, "splits", split_stage, out, dataset, n_folds=n_folds, seed=seed)
-    rois = _timed(stages, "rois", roi_stage, out, dataset, seed=seed, margin=roi_margin)
-    out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
-    store.remove_temporary(out)  # left by a run killed mid-write
-    if not (out / store.SPLITS_JSON).is_file():
-        write_splits(splits, out / store.SPLITS_JSON)
-    if not (out / store.ROIS_CSV).is_file():
-        write_rois(out / store.ROIS_CSV, rois)
-    if not (out / store.CASES_NPZ).is_file():
-        store.write_cases(out / store.CASES_NPZ, dataset)
-
-    record = start_record(settings, prof, dataset, info, previous=previous, command=command,
-                          executor=describe(jobs, scheduler))
-    store.write_json(out / store.RUN_JSON, record)
-
-    tasks = [CellTask(run_dir=str(out), method=m, fold=f["fold"], profile=prof, seed=seed,
-                      train=tuple(dataset.subset(f["train"])),
-                      val=tuple(dataset.subset(f["val"])),
-                      test=tuple(dataset.subset(f["test"])), rois=rois, seed_index=s)
-             for m in methods for f in splits["folds"]
-             for s in range(seeds if info[m].family == "deep" else 1)]
-    pending = [t for t in tasks if not store.is_done(out, t.method, t.fold, t.seed_index)]
+    plan = prepare_run(methods, data=data, profile=profile, folds=folds, seed=seed,
+                       seeds=seeds, roi_margin=roi_margin, out=out, command=command,
+                       executor=describe(jobs, scheduler))
+    tasks, pending = plan.tasks, plan.pending
     progress = Progress.choose(len(tasks), len(tasks) - len(pending), quiet=quiet,
                                stream=stream)
-    progress.message(f"massbench run: {len(methods)} method(s) x {len(splits['folds'])} "
-                     f"fold(s) on {dataset.name} ({len(dataset)} cases), profile {profile}; "
-                     f"{len(tasks) - len(pending)} cell(s) already complete; writing to {out}")
+    progress.message(f"massbench run: {len(methods)} method(s) x "
+                     f"{len(plan.splits['folds'])} fold(s) on {plan.dataset.name} "
+                     f"({len(plan.dataset)} cases), profile {plan.profile.name}; "
+                     f"{len(tasks) - len(pending)} cell(s) already complete; writing to "
+                     f"{plan.out}")
     try:
-        _timed(stages, "cells", cells_stage, pending, progress, jobs=jobs,
+        _timed(plan.stages, "cells", cells_stage, pending, progress, jobs=jobs,
                scheduler=scheduler)
     except KeyboardInterrupt:
         progress.close()
-        record["status"] = "interrupted"
-        store.write_json(out / store.RUN_JSON, record)
-        print(f"interrupted: complete cells are kept; rerun the same command with --out {out} "
-              "to continue", file=stream if stream is not None else sys.stderr)
+        interrupted(plan)
+        print(f"interrupted: complete cells are kept; rerun the same command with --out "
+              f"{plan.out} to continue", file=stream if stream is not None else sys.stderr)
         raise
     progress.close()
-
-    _timed(stages, "metrics", gather_stage, out, tasks)
-    record["diagnosis"] = _timed(stages, "diagnosis", run_diagnosis, out, dataset, splits,
-                                 methods, seed=seed, tune_forest=prof.tune_forest,
-                                 progress=progress, n_jobs=1 if scheduler else jobs)
-    finish_record(record, out, tasks, stages)
-    store.write_json(out / store.RUN_JSON, record)
-    return out
+    finish_run(plan, progress=progress, jobs=jobs, scheduler=scheduler)
+    return plan.out
 
 
 def record_report(out: str | os.PathLike, report: str | os.PathLike, seconds: float) -> None:

@@ -8,9 +8,13 @@ from benchmark.ground.errors import InputError
 
 
 def cmd_report(args) -> int:
-    """(Re)write ``RUN_DIR/report.html`` from the run's files."""
-    from reports import render_report
+    """(Re)write the ``report.html`` of a run folder or a study folder from its files."""
+    from benchmark.ground.store import STUDY_JSON
+    from reports import render_report, render_study
 
+    if (Path(args.run_dir) / STUDY_JSON).is_file():
+        print(f"wrote {render_study(args.run_dir)}")
+        return 0
     print(f"wrote {render_report(args.run_dir)}")
     return 0
 

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 
 from benchmark.ground.data import Case, Dataset
 from benchmark.ground.errors import InputError, ParameterError
-from benchmark.ground.splits import check_splits, make_splits, read_splits, write_splits
+from benchmark.ground.splits import (
+    check_splits,
+    make_splits,
+    read_splits,
+    subsample_training,
+    write_splits,
+)
 
 
 def _dataset(n_patients, views, labels, seed=0):
@@ -89,3 +95,48 @@ def test_tiny_classes_fall_back_to_grouped_split():
     # every class of a training part smaller than the inner folds: scikit-learn would refuse
     ds = _dataset(10, [1] * 10, [0] * 9 + [1])
     check_splits(make_splits(ds, n_folds=5), ds)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(12, 40), st.integers(0, 10**6), st.data())
+def test_subsampled_training_sets_are_nested_grouped_and_keep_the_test_parts(n_patients, seed,
+                                                                            data):
+    views = data.draw(st.lists(st.integers(1, 2), min_size=n_patients, max_size=n_patients))
+    labels = data.draw(st.lists(st.sampled_from([0, 1, None]), min_size=n_patients,
+                                max_size=n_patients))
+    ds = _dataset(n_patients, views, labels)
+    full = make_splits(ds, n_folds=2, seed=seed)
+    fractions = (0.1, 0.25, 0.5, 1.0)
+    parts = [subsample_training(full, ds, f, seed=seed) for f in fractions]
+    for smaller, larger in zip(parts, parts[1:], strict=False):
+        for a, b in zip(smaller["folds"], larger["folds"], strict=True):
+            assert set(a["train"]) <= set(b["train"]) and set(a["val"]) <= set(b["val"])
+    for sub, fraction in zip(parts, fractions, strict=True):
+        check_splits(sub, ds)  # train, val, test and unused still partition the cases
+        assert sub["train_fraction"] == fraction
+        for fold, whole in zip(sub["folds"], full["folds"], strict=True):
+            assert fold["test"] == whole["test"]
+            patients = {ds[i].patient for i in fold["train"]}
+            # whole patients only: every view of a kept patient is kept
+            assert {i for i in whole["train"] if ds[i].patient in patients} == \
+                set(fold["train"])
+            # every label of the full training part keeps at least one patient
+            assert {ds[i].label for i in fold["train"]} == {ds[i].label for i in whole["train"]}
+    assert [f["train"] for f in parts[-1]["folds"]] == [f["train"] for f in full["folds"]]
+
+
+def test_subsampled_share_is_the_ceiling_per_label():
+    ds = _dataset(40, [1] * 40, [0] * 20 + [1] * 20)
+    full = make_splits(ds, n_folds=2)
+    sub = subsample_training(full, ds, 0.25)
+    for fold, whole in zip(sub["folds"], full["folds"], strict=True):
+        for label in (0, 1):
+            n = sum(ds[i].label == label for i in whole["train"])
+            kept = sum(ds[i].label == label for i in fold["train"])
+            assert kept == int(np.ceil(0.25 * n))
+
+
+@pytest.mark.parametrize("fraction", [0, 1.5, -0.1, "half"])
+def test_subsample_training_refuses_a_share_outside_0_1(fraction, small_phantom):
+    with pytest.raises(ParameterError, match="fraction"):
+        subsample_training(make_splits(small_phantom, n_folds=2), small_phantom, fraction)

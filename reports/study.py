@@ -1,0 +1,305 @@
+"""The report of a study: curves of Dice against the study's level, tables, and what they say.
+
+Reads ``study.json`` and ``study_metrics.csv`` only (the level folders are ordinary run
+folders with their own files). Every Dice value is a mean over the test cases of all folds,
+each case first averaged over the training seeds, with a 95 % percentile bootstrap interval
+that resamples patients (:func:`reports.stats.cluster_bootstrap_ci`). Differences between
+levels pair each case with itself (the test cases are the same at every level), so their
+intervals are tighter than the two levels' own intervals suggest.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmark.ground import store
+from benchmark.ground.errors import InputError
+from reports import plots
+from reports.stats import cluster_bootstrap_ci, seed_average, track_of, wilcoxon_pair
+from reports.structure import fmt, fmt_p
+
+#: The condition of the rows of a level run as it is (robustness names its two conditions).
+SAME = "as run"
+FLOOR_FAMILY = "floor"
+
+
+def load_study(study_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
+    """``study.json`` and ``study_metrics.csv`` of a complete study folder.
+
+    Raises
+    ------
+    InputError
+        If the folder is not a complete study.
+    """
+    folder = Path(study_dir)
+    path = folder / store.STUDY_JSON
+    if not path.is_file():
+        raise InputError("holds no study.json: not a study folder", folder)
+    record = store.read_json(path)
+    if record.get("status") != "complete" or not (folder / store.STUDY_CSV).is_file():
+        raise InputError("the study is not complete; rerun its command with --out "
+                         f"{folder} to finish it", folder)
+    table = pd.read_csv(folder / store.STUDY_CSV, dtype={"case": str, "patient": str})
+    return record, table
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean Dice and its patient-level CI per (condition, level, method).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``condition, level, level_value, method, family, track, n_train_cases``
+        (mean over folds), ``dice, low, high, n_cases, n_empty`` (empty predictions, per
+        seed), ``n_seeds``.
+    """
+    rows = []
+    keys = ["condition", "level", "method"]
+    for (condition, level, method), part in table.groupby(keys, sort=False):
+        per_case = seed_average(part, ["dice"])
+        values = per_case["dice"].to_numpy(float)
+        low, high = cluster_bootstrap_ci(values, per_case["patient"].to_numpy())
+        k = max(1, part["seed"].nunique())
+        rows.append({"condition": condition, "level": level,
+                     "level_value": float(part["level_value"].iloc[0]), "method": method,
+                     "family": part["family"].iloc[0],
+                     "track": track_of(bool(part["needs_roi"].iloc[0])),
+                     "n_train_cases": float(part.groupby("fold")["n_train_cases"].first()
+                                            .mean()),
+                     "dice": float(np.nanmean(values)) if np.isfinite(values).any()
+                     else np.nan, "low": low, "high": high,
+                     "n_cases": int(per_case["case"].nunique()),
+                     "n_empty": float(((part["tp"] + part["fp"]) == 0).sum() / k),
+                     "n_seeds": k})
+    return pd.DataFrame(rows)
+
+
+def _per_case(table: pd.DataFrame, condition: str, level: str, method: str) -> pd.DataFrame:
+    part = table[(table["condition"] == condition) & (table["level"] == level)
+                 & (table["method"] == method)]
+    return seed_average(part, ["dice"]).set_index("case")
+
+
+def paired_change(table: pd.DataFrame, method: str, *, condition: str, level: str,
+                  reference: str, reference_condition: str | None = None) -> dict:
+    """Mean Dice at ``level`` minus at ``reference`` over the same cases, with its CI.
+
+    Returns
+    -------
+    dict
+        ``change``, ``low``, ``high`` (patient-level bootstrap of the paired differences)
+        and ``p`` (patient-level Wilcoxon signed-rank test).
+    """
+    here = _per_case(table, condition, level, method)
+    there = _per_case(table, reference_condition or condition, reference, method)
+    both = here[["dice", "patient"]].join(there[["dice"]], rsuffix="_ref", how="inner")
+    both = both.dropna(subset=["dice", "dice_ref"])
+    if both.empty:
+        return {"change": np.nan, "low": np.nan, "high": np.nan, "p": np.nan}
+    diff = (both["dice"] - both["dice_ref"]).to_numpy(float)
+    low, high = cluster_bootstrap_ci(diff, both["patient"].to_numpy())
+    test = wilcoxon_pair(both["dice"], both["dice_ref"], both["patient"])
+    return {"change": float(diff.mean()), "low": low, "high": high, "p": test["p_value"]}
+
+
+def _cell(mean, low, high) -> str:
+    if not np.isfinite(mean):
+        return "–"
+    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+
+
+def _signed(value) -> str:
+    return "–" if not np.isfinite(value) else f"{value:+.3f}"
+
+
+def _methods_in_order(summary: pd.DataFrame) -> list[str]:
+    """Methods by track (ROI given first), then by mean Dice at the last level, floors last."""
+    last = summary[summary["level"] == summary["level"].iloc[-1]]
+    last = last.drop_duplicates("method").copy()
+    last["is_floor"] = last["family"] == FLOOR_FAMILY
+    last = last.sort_values(["track", "is_floor", "dice"], ascending=[False, True, False])
+    return last["method"].tolist()
+
+
+def level_table(summary: pd.DataFrame, levels: list[dict], condition: str) -> dict:
+    """Mean Dice [CI] per method (rows) and level (columns) for one condition."""
+    part = summary[summary["condition"] == condition]
+    rows = []
+    for method in _methods_in_order(part):
+        mine = part[part["method"] == method].set_index("level")
+        rows.append({"method": method, "track": mine["track"].iloc[0],
+                     "floor": mine["family"].iloc[0] == FLOOR_FAMILY,
+                     "values": [_cell(*mine.loc[lv["name"], ["dice", "low", "high"]])
+                                if lv["name"] in mine.index else "–" for lv in levels]})
+    return {"condition": condition, "levels": [lv["label"] for lv in levels], "rows": rows}
+
+
+def change_table(table: pd.DataFrame, summary: pd.DataFrame, levels: list[dict], *,
+                 condition: str, reference: str, reference_label: str) -> dict:
+    """Change of each method's mean Dice from the reference level, with CI and p."""
+    part = summary[summary["condition"] == condition]
+    others = [lv for lv in levels if lv["name"] != reference]
+    rows = []
+    for method in _methods_in_order(part):
+        values = []
+        for lv in others:
+            change = paired_change(table, method, condition=condition, level=lv["name"],
+                                   reference=reference)
+            excludes_zero = change["low"] > 0 or change["high"] < 0
+            values.append({"text": f"{_signed(change['change'])} [{_signed(change['low'])}, "
+                                   f"{_signed(change['high'])}]",
+                           "p": fmt_p(change["p"]),
+                           "significant": bool(excludes_zero and np.isfinite(change["p"])
+                                               and change["p"] < 0.05)})
+        rows.append({"method": method, "values": values,
+                     "floor": part.loc[part["method"] == method, "family"].iloc[0]
+                     == FLOOR_FAMILY})
+    return {"condition": condition, "reference": reference_label,
+            "levels": [lv["label"] for lv in others], "rows": rows}
+
+
+def crossings(summary: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
+    """Where each deep model's learning curve crosses each classical method's, per track.
+
+    The training size is the mean number of annotated cases per fold; a crossing is
+    interpolated linearly (in the logarithm of the size) between the two levels where the
+    difference of the means changes sign, and the last crossing counts.
+    """
+    rows = []
+    part = summary[summary["condition"] == summary["condition"].iloc[0]]
+    levels = part.drop_duplicates("level").sort_values("n_train_cases")
+    largest = levels["level"].iloc[-1]
+    for track in ("ROI given", "automatic"):
+        mine = part[part["track"] == track]
+        deep = mine.loc[mine["family"] == "deep", "method"].unique()
+        classical = mine.loc[~mine["family"].isin(["deep", FLOOR_FAMILY]), "method"].unique()
+        for d in deep:
+            for c in classical:
+                a = mine[mine["method"] == d].set_index("level")
+                b = mine[mine["method"] == c].set_index("level")
+                sizes = levels["n_train_cases"].to_numpy(float)
+                diff = np.array([a.loc[lv, "dice"] - b.loc[lv, "dice"]
+                                 for lv in levels["level"]])
+                rows.append({"track": track, "deep": d, "classical": c,
+                             "first": _signed(diff[0]), "last": _signed(diff[-1]),
+                             "p_last": fmt_p(_wilcoxon_at(table, largest, d, c)),
+                             "verdict": _verdict(sizes, diff)})
+    return rows
+
+
+def _wilcoxon_at(table: pd.DataFrame, level: str, a: str, b: str) -> float:
+    condition = table["condition"].iloc[0]
+    x, y = _per_case(table, condition, level, a), _per_case(table, condition, level, b)
+    return wilcoxon_pair(x["dice"], y["dice"], x["patient"])["p_value"]
+
+
+def _verdict(sizes: np.ndarray, diff: np.ndarray) -> str:
+    """Words for the sign pattern of (deep - classical) mean Dice along the sizes."""
+    if not np.all(np.isfinite(diff)):
+        return "not computable (a level has no score)"
+    if np.all(diff > 0):
+        return f"above at every size (from {sizes[0]:.0f} cases)"
+    if diff[-1] <= 0:
+        return f"never ahead at the largest size ({sizes[-1]:.0f} cases)" if np.all(
+            diff <= 0) else "ahead at some sizes, behind at the largest"
+    k = int(np.flatnonzero(diff <= 0)[-1])  # last level at or below; above from k + 1 on
+    x0, x1 = np.log(sizes[k]), np.log(sizes[k + 1])
+    t = -diff[k] / (diff[k + 1] - diff[k])
+    return f"overtakes at about {np.exp(x0 + t * (x1 - x0)):.0f} cases"
+
+
+def _panels(summary: pd.DataFrame, study: str, x: str) -> list[tuple[str, pd.DataFrame]]:
+    panels = []
+    conditions = summary["condition"].unique().tolist()
+    for condition in conditions:
+        for track in ("ROI given", "automatic"):
+            part = summary[(summary["condition"] == condition) & (summary["track"] == track)]
+            if part.empty:
+                continue
+            title = f"track: {track}" + (f", {condition}" if len(conditions) > 1 else "")
+            panels.append((title, part.assign(x=part[x])))
+    return panels
+
+
+def build_study(study_dir: str | os.PathLike) -> dict:
+    """The study report's context: header, figure, tables and the reading notes."""
+    record, table = load_study(study_dir)
+    name = record["study"]
+    summary = summarise(table)
+    levels = record["levels"]
+    seen, unique_levels = set(), []
+    for lv in levels:
+        if lv["name"] not in seen:
+            seen.add(lv["name"])
+            unique_levels.append(lv)
+    labels = {lv["name"]: lv["label"] for lv in unique_levels}
+    x = "n_train_cases" if name == "learning-curve" else "level_value"
+    if name == "roi-looseness":
+        summary["level_value"] = summary["level_value"] * 100
+    ticks = None
+    if name == "roi-looseness":
+        ticks = {lv["value"] * 100: _margin_tick(lv["name"]) for lv in unique_levels}
+    figure = plots.study_curves(_panels(summary, name, x), axis=record["axis"],
+                                log_x=name == "learning-curve", ticks=ticks,
+                                alt_intro=f"Study {name}: mean Dice per method against "
+                                          f"{record['axis']}")
+    conditions = summary["condition"].unique().tolist()
+    tables = [level_table(summary, unique_levels, c) for c in conditions]
+    if name == "learning-curve":
+        reference = unique_levels[-1]
+    elif name == "robustness":
+        reference = next(lv for lv in unique_levels if lv["value"] == 0.5)
+    else:
+        reference = next((lv for lv in unique_levels if lv["name"] == "margin_0.10-0.30"),
+                         unique_levels[0])
+    changes = [change_table(table, summary, unique_levels, condition=c,
+                            reference=reference["name"], reference_label=reference["label"])
+               for c in conditions]
+    settings = record["settings"]
+    per_level = [{"label": lv["label"], "condition": lv["condition"], "folder": lv["run_dir"],
+                  "n_train": ", ".join(str(n) for n in lv["n_train_cases"])}
+                 for lv in levels]
+    return {
+        "title": f"massbench study: {name}",
+        "smoke_test": settings["profile"] == "quick",
+        "study": name, "question": record["question"], "axis": record["axis"],
+        "figure": figure, "tables": tables, "changes": changes,
+        "crossings": crossings(summary, table) if name == "learning-curve" else [],
+        "levels": per_level,
+        "settings": {"methods": ", ".join(settings["methods"]),
+                     "profile": settings["profile"], "data": settings["data"],
+                     "folds": settings["folds"] or "the profile's",
+                     "seed": settings["seed"], "seeds": settings["seeds"] or "the profile's",
+                     "roi_margin": settings["roi_margin"]},
+        "n_cases": int(table["case"].nunique()),
+        "n_patients": int(table["patient"].nunique()),
+        "n_seeds": int(summary["n_seeds"].max()),
+        "environment": {"command": record.get("command_line") or "(Python API)",
+                        "backend": record.get("keras_backend") or "none (no deep method)",
+                        "device": record.get("device", "cpu"),
+                        "versions": ", ".join(f"{k} {v}" for k, v in
+                                              sorted(record["versions"].items())),
+                        "machine": record["machine"]["cpu"],
+                        "cores": record["machine"]["cores"],
+                        "wall": _minutes(record.get("wall_s",
+                                                    record["stages"].get("run_s")))},
+        "empty": [f"{r.method}, {labels[r.level]}"
+                  f"{'' if r.condition == SAME else f' ({r.condition})'}: {r.n_empty:g} of "
+                  f"{r.n_cases}" for r in summary.itertuples() if r.n_empty > 0],
+    }
+
+
+def _margin_tick(name: str) -> str:
+    """``margin_0.30-0.60`` -> ``30-60 %``; the tight box -> ``0 %``."""
+    low, high = (round(float(v) * 100) for v in name.removeprefix("margin_").split("-"))
+    return f"{low} %" if low == high else f"{low}-{high} %"
+
+
+def _minutes(seconds) -> str:
+    if seconds is None:
+        return "–"
+    return f"{int(seconds // 60)} min {int(round(seconds % 60))} s"
