@@ -273,16 +273,21 @@ def study_curves(panels: list[tuple[str, pd.DataFrame]], *, axis: str, log_x: bo
     n = len(panels)
     columns = min(n, 2)
     rows = -(-n // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(6.6 * columns, 4.3 * rows),
+    width = 7.4 if columns > 1 else 9.0
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, 4.2 * rows),
                              squeeze=False, sharey=True)
-    palette = sns.color_palette("colorblind", 10)
+    # the colour-blind palette, black added, in an order that keeps its look-alikes (two
+    # oranges, two blues) apart and leaves out its grey (the floors' colour)
+    cb = sns.color_palette("colorblind", 10)
+    palette = [cb[0], cb[1], cb[2], cb[4], (0.1, 0.1, 0.1), cb[9], cb[5], cb[3], cb[8]]
     described = []
     for ax, (title, part) in zip(axes.flat, panels, strict=False):
         # one colour and marker per method within a panel (a method keeps them across the
         # panels of one track, whose methods are the same)
         own = [m for m in dict.fromkeys(part["method"])
                if part.loc[part["method"] == m, "family"].iloc[0] != "floor"]
-        style = {m: (palette[i % 10], _MARKERS[i % len(_MARKERS)]) for i, m in enumerate(own)}
+        style = {m: (palette[i % len(palette)], _MARKERS[i % len(_MARKERS)])
+                 for i, m in enumerate(own)}
         for method, line in part.groupby("method", sort=False):
             line = line.sort_values("x")
             if line["family"].iloc[0] == "floor":
@@ -310,7 +315,8 @@ def study_curves(panels: list[tuple[str, pd.DataFrame]], *, axis: str, log_x: bo
         ax.set_xlabel(axis, fontsize=10)
         ax.grid(color="0.9")
         ax.tick_params(labelsize=9)
-        ax.legend(fontsize=8.5, loc="lower right", frameon=True, framealpha=0.9)
+        # beside the panel, never over a curve
+        ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
     for ax in axes[:, 0]:

@@ -272,9 +272,10 @@ def _plans(study: Study, methods, *, data, prof, folds, seed, seeds, roi_margin,
                              "difficulty": level.value,
                              "tested_at": sorted(shifted or [])}, **common)))
     else:
+        dataset = load_stage(data, prof)
         for level in study.levels:
             plans.append((level, SAME, prepare_run(
-                methods, profile=prof, roi_margin=margin_of(level),
+                methods, dataset=dataset, profile=prof, roi_margin=margin_of(level),
                 out=levels_dir / level.name, level=level.name,
                 study_level={"study": study.name, "level": level.name}, **common)))
     return plans
