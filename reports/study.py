@@ -96,7 +96,8 @@ def paired_change(table: pd.DataFrame, method: str, *, condition: str, level: st
     """
     here = _per_case(table, condition, level, method)
     there = _per_case(table, reference_condition or condition, reference, method)
-    both = here[["dice", "patient"]].join(there[["dice"]], rsuffix="_ref", how="inner")
+    both = here[["dice", "patient"]].join(there[["dice"]].rename(columns={"dice": "dice_ref"}),
+                                          how="inner")
     both = both.dropna(subset=["dice", "dice_ref"])
     if both.empty:
         return {"change": np.nan, "low": np.nan, "high": np.nan, "p": np.nan}

@@ -41,3 +41,15 @@ def xss_run(tmp_path_factory, xss_manifest):
     out = tmp_path_factory.mktemp("xssrun") / "run"
     return run_with_report(["otsu"], data=str(xss_manifest), profile="quick", out=out,
                          quiet=True)
+
+
+@pytest.fixture(scope="session")
+def study_folder(tmp_path_factory):
+    """A quick roi-looseness study of region growing and the ROI floor, with its report."""
+    from benchmark.harness.studies import run_study
+    from reports import render_study
+
+    out = run_study("roi-looseness", ["region_growing", "roi_ellipse"], profile="quick",
+                    out=tmp_path_factory.mktemp("study") / "s", quiet=True)
+    render_study(out)
+    return out

@@ -60,3 +60,14 @@ def test_html_in_a_case_id_stays_text_in_the_browser(xss_run, tmp_path):
     assert 'src="x"' not in dom.stdout and "onerror" not in dom.stdout.replace(
         "onerror=alert(1)&gt;", "")
     assert "&lt;img src=x onerror=alert(1)&gt;" in dom.stdout
+
+
+def test_study_report_renders_its_figure_without_script_errors(study_folder, tmp_path):
+    dom = browse(study_folder / "report.html", "--dump-dom", tmp_path=tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-report-ready="yes"' in dom.stdout
+    errors = [line for line in dom.stderr.splitlines()
+              if "Uncaught" in line or ("CONSOLE" in line and "error" in line.lower())]
+    assert errors == []
+    assert dom.stdout.count('src="data:image/png;base64,') == 1
+    assert "roi_ellipse (floor)" in dom.stdout
