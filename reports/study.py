@@ -122,7 +122,7 @@ def _methods_in_order(summary: pd.DataFrame) -> list[str]:
     last = summary[summary["level"] == summary["level"].iloc[-1]]
     last = last.drop_duplicates("method").copy()
     last["is_floor"] = last["family"] == FLOOR_FAMILY
-    last = last.sort_values(["track", "is_floor", "dice"], ascending=[False, True, False])
+    last = last.sort_values(["track", "is_floor", "dice"], ascending=[True, True, False])
     return last["method"].tolist()
 
 
@@ -262,7 +262,8 @@ def build_study(study_dir: str | os.PathLike) -> dict:
                for c in conditions]
     settings = record["settings"]
     per_level = [{"label": lv["label"], "condition": lv["condition"], "folder": lv["run_dir"],
-                  "n_train": ", ".join(str(n) for n in lv["n_train_cases"])}
+                  "n_train": ", ".join(str(n) for n in lv["n_train_cases"]),
+                  "stops": _stops(Path(study_dir) / lv["run_dir"])}
                  for lv in levels]
     return {
         "title": f"massbench study: {name}",
@@ -271,6 +272,7 @@ def build_study(study_dir: str | os.PathLike) -> dict:
         "figure": figure, "tables": tables, "changes": changes,
         "crossings": crossings(summary, table) if name == "learning-curve" else [],
         "levels": per_level,
+        "has_deep": any(lv["stops"] != "–" for lv in per_level),
         "settings": {"methods": ", ".join(settings["methods"]),
                      "profile": settings["profile"], "data": settings["data"],
                      "folds": settings["folds"] or "the profile's",
@@ -292,6 +294,18 @@ def build_study(study_dir: str | os.PathLike) -> dict:
                   f"{'' if r.condition == SAME else f' ({r.condition})'}: {r.n_empty:g} of "
                   f"{r.n_cases}" for r in summary.itertuples() if r.n_empty > 0],
     }
+
+
+def _stops(run_dir: Path) -> str:
+    """How a level's deep trainings stopped: ``plateau / cap / collapsed`` counts, or a dash."""
+    record = store.read_json(run_dir / store.RUN_JSON)
+    deep = [c for name, c in record.get("cells", {}).items()
+            if record["methods"][name.split("/")[0]]["family"] == "deep"]
+    if not deep:
+        return "–"
+    counts = [sum(c.get("stopped") == s for c in deep) for s in ("plateau", "cap", "collapsed")]
+    restarts = sum(c.get("restarts", 0) for c in deep)
+    return " / ".join(map(str, counts)) + (f" ({restarts} restarts)" if restarts else "")
 
 
 def _margin_tick(name: str) -> str:
