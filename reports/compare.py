@@ -16,9 +16,10 @@ import numpy as np
 
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
+from reports.format import fmt, fmt_p
 from reports.rundata import RunData
 from reports.stats import TRACKS, holm, n_seeds, seeded_pair, track_of, wilcoxon_pair
-from reports.structure import fmt, fmt_p, method_speed, test_train_ratio
+from reports.structure import method_speed, test_train_ratio
 
 
 def check_same_splits(runs: list[RunData]) -> None:

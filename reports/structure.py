@@ -6,13 +6,13 @@ Tables are lists of row dicts whose values are already formatted strings.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from benchmark.ground.metrics import METRICS
 from reports import plots
+from reports.diagnosis import diagnosis_section
+from reports.format import fmt, fmt_p
 from reports.rundata import RunData
 from reports.stats import (
     LEADERBOARD_METRICS,
@@ -38,24 +38,6 @@ REFERENCE_NOTES = {
                "made with the radial max-variance method), scores measure agreement with "
                "that algorithm, not clinical truth.",
 }
-
-
-def fmt(value, digits: int = 3) -> str:
-    """A number for a table cell: fixed digits, an en dash for missing values."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    return f"{float(value):.{digits}f}"
-
-
-def fmt_p(p) -> str:
-    """A p-value: three significant digits, or '< 0.001'."""
-    if p is None or not np.isfinite(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def dataset_section(run: RunData) -> dict:
@@ -309,29 +291,6 @@ def training_section(run: RunData) -> dict:
             curves.append({"method": method,
                            "figure": plots.training_curves(method, histories)})
     return {"convergence": rows, "curves": curves}
-
-
-def diagnosis_section(run: RunData) -> dict:
-    """AUC per mask source and classifier, and the ROC figures."""
-    info = run.record.get("diagnosis", {})
-    table = run.classification
-    if info.get("skipped") or table.empty:
-        return {"skipped": info.get("skipped") or "no classification results"}
-    sources = list(dict.fromkeys(table["mask_source"]))
-    classifiers = list(dict.fromkeys(table["classifier"]))
-    rows = []
-    for source in sources:
-        row = {"source": source, "values": []}
-        for name in classifiers:
-            part = table[(table["mask_source"] == source) & (table["classifier"] == name)]
-            row["values"].append({
-                "auc": f"{fmt(part['roc_auc'].mean())} ± {fmt(part['roc_auc'].std(ddof=1))}",
-                "sensitivity": fmt(part["sensitivity"].mean()),
-                "specificity": fmt(part["specificity"].mean())})
-        rows.append(row)
-    figures = [{"classifier": c, "figure": plots.roc_panels(run.scores, c, sources)}
-               for c in classifiers]
-    return {"skipped": None, "classifiers": classifiers, "rows": rows, "figures": figures}
 
 
 def method_speed(run: RunData, method: str) -> tuple[float, float, float]:

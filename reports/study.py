@@ -19,8 +19,8 @@ import pandas as pd
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports import plots
+from reports.format import fmt, fmt_p
 from reports.stats import cluster_bootstrap_ci, seed_average, track_of, wilcoxon_pair
-from reports.structure import fmt, fmt_p
 
 #: The condition of the rows of a level run as it is (robustness names its two conditions).
 SAME = "as run"
