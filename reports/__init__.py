@@ -14,22 +14,33 @@ from pathlib import Path
 
 from benchmark.ground.store import REPORT_HTML
 
+#: The at-a-glance summary beside the report, in plain text.
+SUMMARY_TXT = "summary.txt"
+
 
 def render_report(run_dir: str | os.PathLike) -> Path:
-    """Write ``RUN_DIR/report.html`` from the run's files; return its path.
+    """Write ``RUN_DIR/report.html`` and ``summary.txt`` from the run's files; return its path.
+
+    ``summary.txt`` is the report's "at a glance" as plain text (:func:`glance.glance_text`),
+    what ``run`` prints at its end.
 
     Raises
     ------
     benchmark.ground.errors.InputError
         If ``run_dir`` is not a complete run folder.
     """
+    from benchmark.ground.store import atomic_write_bytes
+    from reports.glance import glance_text
     from reports.render import render, write_html
     from reports.rundata import load_run
     from reports.structure import build_report
 
     run = load_run(run_dir)
-    html = render("report.html.j2", build_report(run))
-    return write_html(Path(run_dir) / REPORT_HTML, html)
+    context = build_report(run)
+    path = write_html(Path(run_dir) / REPORT_HTML, render("report.html.j2", context))
+    atomic_write_bytes(Path(run_dir) / SUMMARY_TXT,
+                       (glance_text(context["glance"], path.resolve()) + "\n").encode("utf-8"))
+    return path
 
 
 def render_compare(run_dirs, out: str | os.PathLike) -> Path:

@@ -38,6 +38,11 @@ N_RESAMPLES = 2000
 #: The test of a paired comparison, as the report names it.
 PATIENT_TEST = "Wilcoxon over patients"
 SEEDED_TEST = "corrected resampled t over folds (seed-averaged)"
+#: A predicted mask covering at least this share of its crop is "the whole crop".
+WHOLE_CROP = 0.9
+#: A method whose masks are empty or the whole crop in more than this share of its test
+#: cases is flagged as degenerate: its scores describe a failure, not a segmentation.
+DEGENERATE_SHARE = 0.25
 #: The false-positive rates mean ROC curves are given on.
 ROC_GRID = np.linspace(0, 1, 101)
 
@@ -146,9 +151,11 @@ def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> 
     DataFrame
         Index: method; columns ``<metric>_mean``, ``<metric>_median``, ``<metric>_low``,
         ``<metric>_high``, ``n_cases``, ``n_patients``, ``n_empty`` (empty predicted
-        masks, per seed), ``n_flagged`` (cases where exactly one of the two masks is empty:
-        their distances take the image diagonal; per seed), ``n_seeds``, ``dice_seed_sd``,
-        ``dice_seed_min``, ``dice_seed_max``.
+        masks, per seed), ``n_whole`` (predicted masks covering at least :data:`WHOLE_CROP`
+        of the crop, per seed), ``degenerate`` (empty or whole-crop masks in more than
+        :data:`DEGENERATE_SHARE` of the cases), ``n_flagged`` (cases where exactly one of the
+        two masks is empty: their distances take the image diagonal; per seed), ``n_seeds``,
+        ``dice_seed_sd``, ``dice_seed_min``, ``dice_seed_max``.
     """
     rows = []
     for method in methods:
@@ -159,6 +166,7 @@ def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> 
         row = {"method": method, "n_cases": int(part["case"].nunique()),
                "n_patients": int(part["patient"].nunique()),
                "n_empty": _per_seed(((part["tp"] + part["fp"]) == 0).sum(), k),
+               "n_whole": _per_seed(whole_crop(part).sum(), k),
                "n_flagged": _per_seed(part["empty_flag"].astype(bool).sum(), k),
                "n_seeds": k,
                "dice_seed_sd": float(per_seed.std(ddof=1)) if k > 1 else np.nan,
@@ -171,9 +179,36 @@ def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> 
             row[f"{metric}_median"] = float(np.nanmedian(values)) if finite else np.nan
             row[f"{metric}_low"], row[f"{metric}_high"] = cluster_bootstrap_ci(
                 values, per_case["patient"].to_numpy(), seed=seed)
+        row["degenerate"] = bool(row["n_empty"] + row["n_whole"]
+                                 > DEGENERATE_SHARE * max(1, row["n_cases"]))
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     return table.sort_values("dice_mean", ascending=False, kind="stable")
+
+
+def whole_crop(part: pd.DataFrame) -> pd.Series:
+    """Whether each row's predicted mask covers at least :data:`WHOLE_CROP` of its crop."""
+    total = part["tp"] + part["fp"] + part["fn"] + part["tn"]
+    return (part["tp"] + part["fp"]) >= WHOLE_CROP * total
+
+
+def degenerate_note(n_empty, n_whole, n_cases) -> str:
+    """What a degenerate method's masks were, in words: '40 of 40 masks empty'.
+
+    Examples
+    --------
+    >>> degenerate_note(0, 30, 40)
+    '30 of 40 masks cover the whole crop'
+    >>> degenerate_note(5, 12, 40)
+    '5 of 40 masks empty, 12 cover the whole crop'
+    """
+    parts = []
+    if n_empty:
+        parts.append(f"{n_empty:g} of {n_cases} masks empty")
+    if n_whole:
+        parts.append(f"{n_whole:g} cover the whole crop" if parts
+                     else f"{n_whole:g} of {n_cases} masks cover the whole crop")
+    return ", ".join(parts)
 
 
 def _per_seed(count, k: int):

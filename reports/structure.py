@@ -13,12 +13,16 @@ from benchmark.ground.metrics import METRICS
 from reports import plots
 from reports.diagnosis import diagnosis_section
 from reports.format import fmt, fmt_p
+from reports.glance import glance_section, hd95_leader
 from reports.rundata import RunData
 from reports.stats import (
+    DEGENERATE_SHARE,
     LEADERBOARD_METRICS,
     N_RESAMPLES,
     SEEDED_TEST,
     TRACKS,
+    WHOLE_CROP,
+    degenerate_note,
     leaderboard,
     paired_tests,
     seed_average,
@@ -91,18 +95,23 @@ def method_section(run: RunData) -> list[dict]:
             arch_text = "".join(f"; {k} {'/'.join(map(str, v)) if isinstance(v, list) else v}"
                                 for k, v in arch.items())
             detail = (f"{cells[0].get('backend', '?')} on {cells[0].get('device', '?')}; input "
-                      f"{params.get('input_size', '?')} px{arch_text}; epochs run (best): "
-                      + ", ".join(f"{c.get('epochs_run')} ({c.get('best_epoch')})"
-                                  for c in cells))
+                      f"{params.get('input_size', '?')} px{arch_text}; epochs run (best) per "
+                      "fold: " + ", ".join(f"fold {f['fold']}: {c.get('epochs_run')} "
+                                           f"({c.get('best_epoch')})"
+                                           for f, c in zip(run.splits["folds"], cells,
+                                                           strict=True)))
         elif "radius" in cells[0]:  # the prior disk: what it learned on each fold
             detail = "disk learned per fold (centre row, col; radius, as fractions of the " \
-                     "image): " + "; ".join(f"{c['centre'][0]:.2f}, {c['centre'][1]:.2f}; "
-                                            f"{c['radius']:.3f}" for c in cells)
+                     "image): " + "; ".join(f"fold {f['fold']}: {c['centre'][0]:.2f}, "
+                                            f"{c['centre'][1]:.2f}; {c['radius']:.3f}"
+                                            for f, c in zip(run.splits["folds"], cells,
+                                                            strict=True))
         else:
             tuned = [c.get("tuned_params") or {} for c in cells]
             if any(tuned):
                 detail = "tuned per fold: " + "; ".join(
-                    ", ".join(f"{k}={v}" for k, v in t.items()) for t in tuned)
+                    f"fold {f['fold']}: " + ", ".join(f"{k}={v}" for k, v in t.items())
+                    for f, t in zip(run.splits["folds"], tuned, strict=True))
             else:
                 detail = "no free parameters tuned"
         rows.append({"method": method, "family": meta["family"],
@@ -152,7 +161,10 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
                  "family": run.record["methods"][method]["family"],
                  "n": int(row["n_cases"]), "patients": int(row["n_patients"]),
                  "empty": f"{row['n_empty']:g}", "is_floor": method == floor,
-                 "floor_difference": "", "below_floor": False, "seeds": ""}
+                 "floor_difference": "", "below_floor": False, "seeds": "",
+                 "whole": f"{row['n_whole']:g}",
+                 "degenerate": (degenerate_note(row["n_empty"], row["n_whole"], row["n_cases"])
+                                if row["degenerate"] else "")}
         if row["n_seeds"] > 1:  # the spread of the per-seed means: the training variance
             cells["seeds"] = (f"{int(row['n_seeds'])} seeds: SD {row['dice_seed_sd']:.3f}, "
                               f"{row['dice_seed_min']:.3f}-{row['dice_seed_max']:.3f}")
@@ -190,7 +202,7 @@ def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
                              test_train_ratio=test_train_ratio(run))
         best = table["best"].iloc[0] if len(table) else methods[0]
         tests.append({
-            "metric": METRICS[metric].label, "best": best,
+            "key": metric, "metric": METRICS[metric].label, "best": best,
             "rows": [{"method": r.method, "n": r.n_pairs, "units": r.n_units,
                       "test": ("corrected t, folds" if r.test == SEEDED_TEST
                                else "Wilcoxon, patients"),
@@ -219,9 +231,10 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
         rows = _board_rows(run, board, floor, floor_tests)
         tracks.append({
             "name": name, "key": "roi" if name == TRACKS[True] else "automatic",
-            "floor": floor, "rows": rows, "order": order,
+            "floor": floor, "rows": rows, "order": order, "board": board,
             "floor_dice": fmt(board.loc[floor, "dice_mean"]) if floor is not None else "",
             "below_floor": [r["method"] for r in rows if r["below_floor"]],
+            "degenerate": [r["method"] for r in rows if r["degenerate"]],
             "tests": _test_tables(run, methods) if len(methods) > 1 else [],
             "figures": [plots.distributions(per_case, order, m, METRICS[m].label, floor=floor,
                                             title=name)
@@ -232,7 +245,8 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
                          "better": "higher" if METRICS[k].higher_is_better else "lower"}
                         for k in LEADERBOARD_METRICS],
             "tracks": tracks, "order": [m for t in tracks for m in t["order"]],
-            "n_resamples": N_RESAMPLES, "roi_note": roi_note(run)}
+            "n_resamples": N_RESAMPLES, "roi_note": roi_note(run),
+            "whole_crop": f"{WHOLE_CROP:.0%}", "degenerate_share": f"{DEGENERATE_SHARE:.0%}"}
 
 
 def gallery_section(run: RunData, order: list[str]) -> list[dict]:
@@ -256,9 +270,18 @@ def gallery_section(run: RunData, order: list[str]) -> list[dict]:
             predicted = run.prediction(method, int(row["fold"]), row["case"])
             items.append((rank, row["case"], float(row["dice"]), image, reference, predicted))
         sections.append({"method": method, "figure": plots.gallery_row(method, items),
-                         "cases": [{"rank": r, "case": c, "dice": fmt(d)}
-                                   for r, c, d, *_ in items]})
+                         "cases": [{"rank": r, "case": c, "dice": fmt(d),
+                                    "flag": mask_flag(p)} for r, c, d, _, _, p in items]})
     return sections
+
+
+def mask_flag(predicted: np.ndarray) -> str:
+    """'empty prediction', 'whole crop' or '' for a predicted mask of the gallery."""
+    if not predicted.any():
+        return "empty prediction"
+    if predicted.mean() >= WHOLE_CROP:
+        return "whole crop"
+    return ""
 
 
 def training_section(run: RunData) -> dict:
@@ -333,10 +356,16 @@ def build_report(run: RunData) -> dict:
     """Everything the report template shows."""
     seed = int(run.record["settings"].get("seed", 0))
     board = leaderboard_section(run, seed)
+    profile = run.record["settings"]["profile"]
+    glance = glance_section(board["tracks"],
+                            {t["name"]: t["board"] for t in board["tracks"]},
+                            {t["name"]: hd95_leader(t["board"], t["floor"])
+                             for t in board["tracks"]}, profile=profile)
     return {
+        "glance": glance,
         "title": f"massbench report: {run.path.name}",
         "run": {"name": run.path.name, "label": run.label,
-                "profile": run.record["settings"]["profile"],
+                "profile": profile,
                 "n_folds": len(run.splits["folds"]), "n_methods": len(run.methods)},
         "dataset": dataset_section(run),
         "splits": split_section(run),
