@@ -1,11 +1,12 @@
 """``compare``: runs made on the same splits side by side (backends, machines, settings).
 
 Runs are comparable only when their ``splits.json`` are identical (same dataset fingerprint,
-same folds); otherwise the comparison is refused, naming the fingerprint that differs. For
-each method present in every run, ranked within its track (ROI given / automatic) by the
-first run's mean: mean Dice per run, the difference from the first run and a paired
-Wilcoxon test against it (differences averaged per patient, tested over patients,
-Holm-corrected per run), and the training / prediction speed per run.
+seed, folds and fold assignments); otherwise the comparison is refused, naming what differs.
+For each method present in every run, ranked within its track (ROI given / automatic) by the
+first run's mean: mean Dice per run with its patient-level 95 % interval (in a table and a
+dot plot), the difference from the first run and a paired Wilcoxon test against it
+(differences averaged per patient, tested over patients, Holm-corrected per run), and the
+training / prediction speed per run.
 """
 
 from __future__ import annotations
@@ -13,32 +14,63 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
+from reports import plots, structure
 from reports.format import fmt, fmt_p
 from reports.rundata import RunData
-from reports.stats import TRACKS, holm, n_seeds, seeded_pair, track_of, wilcoxon_pair
-from reports.structure import method_speed, test_train_ratio
+from reports.stats import (
+    TRACKS,
+    cluster_bootstrap_ci,
+    holm,
+    n_seeds,
+    seeded_pair,
+    track_of,
+    wilcoxon_pair,
+)
+
+
+def splits_difference(first: dict, other: dict) -> list[str]:
+    """What differs between two runs' ``splits.json``, in words; empty when they are equal.
+
+    Examples
+    --------
+    >>> a = {"fingerprint": "ab", "seed": 1, "n_folds": 2, "folds": []}
+    >>> splits_difference(a, dict(a, seed=2))
+    ['seed 2 vs 1']
+    """
+    differ = [f"{name} {other.get(key)} vs {first.get(key)}"
+              for key, name in (("fingerprint", "dataset fingerprint"), ("seed", "seed"),
+                                ("n_folds", "folds"))
+              if other.get(key) != first.get(key)]
+    if differ or json.dumps(other.get("folds")) == json.dumps(first.get("folds")):
+        return differ
+    where = [_assignments(s.get("folds") or []) for s in (first, other)]
+    moved = sum(where[0].get(case) != part for case, part in where[1].items())
+    return [f"fold assignments: {moved} of {len(where[1])} cases in another fold or part, "
+            "with the same dataset, seed and fold count"]
+
+
+def _assignments(folds: list[dict]) -> dict:
+    """Case -> the (fold, part) pairs it belongs to."""
+    where = {}
+    for fold in folds:
+        for part in ("train", "val", "test"):
+            for case in fold.get(part, []):
+                where.setdefault(case, []).append((fold.get("fold"), part))
+    return where
 
 
 def check_same_splits(runs: list[RunData]) -> None:
-    """Refuse runs whose splits differ, naming the differing fingerprint."""
+    """Refuse runs whose splits differ, naming in one line what differs from the first run."""
     first = runs[0]
     for run in runs[1:]:
-        if run.splits.get("fingerprint") != first.splits.get("fingerprint"):
-            raise InputError(f"made on another dataset: fingerprint "
-                             f"{run.splits.get('fingerprint')} differs from "
-                             f"{first.splits.get('fingerprint')} of {first.path}; only runs "
+        differ = splits_difference(first.splits, run.splits)
+        if differ:
+            raise InputError(f"other splits than {first.path} ({'; '.join(differ)}); only runs "
                              "on the same splits can be compared", run.path / store.SPLITS_JSON)
-        if json.dumps(run.splits["folds"]) != json.dumps(first.splits["folds"]):
-            differ = [f"{name} {run.splits.get(key)} vs {first.splits.get(key)}"
-                      for key, name in (("seed", "seed"), ("n_folds", "folds"))
-                      if run.splits.get(key) != first.splits.get(key)]
-            what = ", ".join(differ) or "same seed and fold count, other assignments"
-            raise InputError(f"same dataset ({first.splits.get('fingerprint')}) but other "
-                             f"folds than {first.path} ({what}); only runs on the same splits "
-                             "can be compared", run.path / store.SPLITS_JSON)
 
 
 def build_compare(runs: list[RunData]) -> dict:
@@ -65,20 +97,27 @@ def build_compare(runs: list[RunData]) -> dict:
             if max(n_seeds(runs[i].metrics, method), n_seeds(base.metrics, method)) > 1:
                 # training variance counted: over the folds' seed-averaged means
                 p_value = seeded_pair(runs[i].metrics, method, method, other=base.metrics,
-                                      test_train_ratio=test_train_ratio(base))["p_value"]
+                                      test_train_ratio=structure.holdout_ratio(base))["p_value"]
             else:
                 p_value = wilcoxon_pair(wide[i][method], wide[0][method], patients)["p_value"]
             tests[i].append(p_value)
         tests[i] = holm(tests[i])
-    rows = []
+    seed = int(base.record["settings"].get("seed", 0))
+    rows, points = [], []
     for k, method in enumerate(methods):
         row = {"method": method, "track": track[method], "values": []}
         base_mean = float(wide[0][method].mean())
         for i, run in enumerate(runs):
-            mean = float(wide[i][method].mean())
-            fit, predict, _ = method_speed(run, method)
+            dice = wide[i][method].dropna()
+            mean = float(dice.mean())
+            low, high = cluster_bootstrap_ci(dice.to_numpy(float),
+                                             patients.reindex(dice.index).to_numpy(), seed=seed)
+            points.append({"method": method, "track": track[method], "run": labels[i],
+                           "mean": mean, "low": low, "high": high})
+            fit, predict, _ = structure.method_speed(run, method)
             row["values"].append({
-                "dice": fmt(mean), "difference": "" if i == 0 else f"{mean - base_mean:+.3f}",
+                "dice": fmt(mean), "ci": f"{fmt(low)}, {fmt(high)}",
+                "difference": "" if i == 0 else f"{mean - base_mean:+.3f}",
                 "p_holm": "" if i == 0 else fmt_p(tests[i][k]),
                 "significant": bool(i and np.isfinite(tests[i][k]) and tests[i][k] < 0.05),
                 "fit": fmt(fit, 1), "predict": fmt(predict, 1)})
@@ -100,6 +139,7 @@ def build_compare(runs: list[RunData]) -> dict:
             "n_folds": len(base.splits["folds"]), "rows": rows, "runs": environments,
             "tracks": [{"name": name, "rows": [r for r in rows if r["track"] == name]}
                        for name in order if any(r["track"] == name for r in rows)],
+            "figure": plots.compare_dice(pd.DataFrame(points), labels),
             "roi_margin_differs": len(margins) > 1,
             "only_some": sorted({m for r in runs for m in r.methods} - set(methods))}
 

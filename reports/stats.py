@@ -192,6 +192,22 @@ def whole_crop(part: pd.DataFrame) -> pd.Series:
     return (part["tp"] + part["fp"]) >= WHOLE_CROP * total
 
 
+def mask_flag(predicted) -> str:
+    """'empty prediction', 'whole crop' (at least :data:`WHOLE_CROP` of it) or '' for a mask.
+
+    Examples
+    --------
+    >>> mask_flag(np.zeros((4, 4), bool)), mask_flag(np.ones((4, 4), bool))
+    ('empty prediction', 'whole crop')
+    """
+    predicted = np.asarray(predicted, dtype=bool)
+    if not predicted.any():
+        return "empty prediction"
+    if predicted.mean() >= WHOLE_CROP:
+        return "whole crop"
+    return ""
+
+
 def degenerate_note(n_empty, n_whole, n_cases) -> str:
     """What a degenerate method's masks were, in words: '40 of 40 masks empty'.
 

@@ -24,6 +24,7 @@ from reports.stats import (
     WHOLE_CROP,
     degenerate_note,
     leaderboard,
+    mask_flag,
     paired_tests,
     seed_average,
     track_of,
@@ -188,7 +189,7 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
     return rows
 
 
-def test_train_ratio(run: RunData) -> float:
+def holdout_ratio(run: RunData) -> float:
     """Test cases over training cases (train + validation) of a fold, averaged over folds."""
     folds = run.splits["folds"]
     return float(np.mean([len(f["test"]) for f in folds])
@@ -199,7 +200,7 @@ def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
     tests = []
     for metric in ("dice", "hd95"):
         table = paired_tests(run.metrics, methods, metric,
-                             test_train_ratio=test_train_ratio(run))
+                             test_train_ratio=holdout_ratio(run))
         best = table["best"].iloc[0] if len(table) else methods[0]
         tests.append({
             "key": metric, "metric": METRICS[metric].label, "best": best,
@@ -219,8 +220,9 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
     """One leaderboard per track (mean, median, patient-level CI), floors and paired tests."""
     tracks = []
     # the plots show each case once: averaged over the seeds of a model trained several times
-    per_case = seed_average(run.metrics, [c for c in run.metrics.columns if c in METRICS])
-    ratio = test_train_ratio(run)
+    per_case = seed_average(run.metrics, [c for c in run.metrics.columns if c in METRICS]
+                            + ["empty_flag"])
+    ratio = holdout_ratio(run)
     for name, methods in track_methods(run).items():
         board = leaderboard(run.metrics, methods, seed=seed)
         floor = floor_of(run, methods)
@@ -273,15 +275,6 @@ def gallery_section(run: RunData, order: list[str]) -> list[dict]:
                          "cases": [{"rank": r, "case": c, "dice": fmt(d),
                                     "flag": mask_flag(p)} for r, c, d, _, _, p in items]})
     return sections
-
-
-def mask_flag(predicted: np.ndarray) -> str:
-    """'empty prediction', 'whole crop' or '' for a predicted mask of the gallery."""
-    if not predicted.any():
-        return "empty prediction"
-    if predicted.mean() >= WHOLE_CROP:
-        return "whole crop"
-    return ""
 
 
 def training_section(run: RunData) -> dict:

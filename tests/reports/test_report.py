@@ -179,6 +179,16 @@ def test_compare_puts_runs_side_by_side(report_run, tmp_path):
     assert "drew their ROI boxes with different margins" in (tmp_path / "cmp2.html").read_text()
     assert "fit (s)" in text and "predict (ms)" in text
     assert all(t["th"] > 0 for t in page.tables)
+    # the dot plot of every method's mean Dice per run, and its interval in the table
+    figures = [i for i in page.images if i["alt"].startswith("Dot plot of the mean Dice")]
+    assert len(figures) == 1 and figures[0]["src"].startswith("data:image/png;base64,")
+    assert "otsu: " in figures[0]["alt"] and "95 % CI" in text
+    # every run's Dice column, the first's too, holds the mean and its interval
+    import re
+
+    first = re.findall(r"<tr><td>otsu</td><td class=\"num\">([^<]*)<span class=\"ci\">"
+                       r"\[([^\]]*)\]", html)
+    assert len(first) == 1 and first[0][0].strip() and "," in first[0][1]
 
 
 def test_compare_refuses_runs_on_other_splits(report_run, xss_run, tmp_path):
@@ -196,15 +206,33 @@ def test_compare_refuses_other_folds_of_the_same_data(report_run, tmp_path):
     splits["folds"][0]["test"], splits["folds"][1]["test"] = (splits["folds"][1]["test"],
                                                               splits["folds"][0]["test"])
     (copy / "splits.json").write_text(json.dumps(splits))
-    with pytest.raises(InputError, match="other folds") as info:
+    with pytest.raises(InputError, match="other splits") as info:
         render_compare([report_run, copy], tmp_path / "x.html")
-    assert "same seed and fold count" in str(info.value)  # not "2 vs 2 folds"
+    n = len({c for f in splits["folds"] for c in f["test"]})
+    assert f"fold assignments: {n} of {n} cases in another fold" in str(info.value)
+    assert "same dataset, seed and fold count" in str(info.value)  # not "2 vs 2 folds"
     splits["seed"] += 1
     (copy / "splits.json").write_text(json.dumps(splits))
     with pytest.raises(InputError, match="seed") as info:
         render_compare([report_run, copy], tmp_path / "x.html")
     seed = splits["seed"]
     assert f"(seed {seed} vs {seed - 1})" in str(info.value)  # only what differs
+    assert "folds" not in str(info.value).split("(seed")[1]
+
+
+def test_splits_difference_names_everything_that_differs_and_nothing_else():
+    from reports.compare import splits_difference
+
+    folds = [{"fold": 0, "train": ["a", "c"], "val": [], "test": ["b"]},
+             {"fold": 1, "train": ["b", "c"], "val": [], "test": ["a"]}]
+    first = {"fingerprint": "f1", "seed": 1, "n_folds": 2, "folds": folds}
+    assert splits_difference(first, dict(first)) == []
+    other = dict(first, fingerprint="f2", n_folds=3, folds=folds + [folds[0]])
+    assert splits_difference(first, other) == ["dataset fingerprint f2 vs f1", "folds 3 vs 2"]
+    moved = [dict(folds[0], train=["a"], val=["c"]), folds[1]]  # c: training -> validation
+    assert splits_difference(first, dict(first, folds=moved)) == [
+        "fold assignments: 1 of 3 cases in another fold or part, with the same dataset, "
+        "seed and fold count"]
 
 
 def test_semi_automatic_references_are_called_agreement_not_truth(report_run, tmp_path):
