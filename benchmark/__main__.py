@@ -1,4 +1,8 @@
-"""Entry point of ``python -m benchmark``."""
+"""Entry point of ``python -m benchmark`` and of the ``massbench`` console script.
+
+Exit codes (also in ``--help``): 0 success, 1 internal error, 2 bad input or usage,
+130 interrupted (Ctrl-C, even while the modules are still being imported).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,25 @@ import os
 import signal
 import sys
 
-# TensorFlow's C++ log (start-up notes, a harmless tf.data attribute warning) would bury
-# the progress lines; Python errors still show
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+#: The exit code of a command interrupted with Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
-from benchmark.harness.cli import main  # noqa: E402
 
-if __name__ == "__main__":
+def main() -> int:
+    """Run the command line with the process set up for it; returns the exit code."""
+    # TensorFlow's C++ log (start-up notes, a harmless tf.data attribute warning) would bury
+    # the progress lines; Python errors still show
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if hasattr(signal, "SIGPIPE"):  # `python -m benchmark list | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        from benchmark.harness.cli import main as cli_main
+
+        return cli_main()
+    except KeyboardInterrupt:  # before the command line's own handler is in place
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+if __name__ == "__main__":
     sys.exit(main())

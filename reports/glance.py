@@ -10,12 +10,16 @@ printed at the end of ``run``.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
 from reports.format import fmt
 from reports.stats import degenerate_note
 
+#: The width the plain-text summary is wrapped at.
+WIDTH = 96
 #: The banner of a quick-profile report.
 QUICK_BANNER = ("Smoke test: this run used the quick profile (a small dataset, two folds, "
                 "deep models trained for a few epochs at a tiny input size). Its scores check "
@@ -120,7 +124,7 @@ def glance_section(tracks: list[dict], boards: dict[str, pd.DataFrame],
 
 def hd95_leader(board: pd.DataFrame, floor: str | None) -> str | None:
     """The non-floor method with the lowest mean HD95 (None when none has one)."""
-    values = board["hd95_mean"].drop(index=floor, errors="ignore")
+    values = board["hd95_mean"].drop(index=[floor] if floor else [], errors="ignore")
     values = values[np.isfinite(values)]
     return None if values.empty else str(values.idxmin())
 
@@ -131,12 +135,15 @@ def glance_text(glance: dict, report_path) -> str:
     if glance["banner"]:
         lines.append("  NOTE: quick profile: a smoke test, these scores do not rank methods.")
     for track in glance["tracks"]:
-        lines.append(f"  Track {track['name']}: {verdict(track)}")
+        lines += textwrap.wrap(f"Track {track['name']}: {verdict(track)}", WIDTH,
+                               initial_indent="  ", subsequent_indent="    ")
         if track.get("hd95_best"):
-            lines.append(f"    By HD95 the best is {track['hd95_best']}: the ranking depends "
-                         "on the metric.")
+            lines += textwrap.wrap(f"By HD95 the best is {track['hd95_best']}: the ranking "
+                                   "depends on the metric.", WIDTH, initial_indent="    ",
+                                   subsequent_indent="    ")
         if track["degenerate"]:
-            lines.append(f"    Degenerate output: {'; '.join(track['degenerate'])}.")
+            lines += textwrap.wrap(f"Degenerate output: {'; '.join(track['degenerate'])}.",
+                                   WIDTH, initial_indent="    ", subsequent_indent="    ")
     lines.append(f"  Report: {report_path}")
     return "\n".join(lines)
 

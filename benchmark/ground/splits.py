@@ -21,6 +21,8 @@ from benchmark.ground.errors import InputError, ParameterError
 from benchmark.ground.store import read_json, write_json
 
 DEFAULT_FOLDS = 5
+#: What a number of folds must be (the command line says it in the same words).
+FOLDS_EXPECTED = "an integer >= 2"
 DEFAULT_SEED = 12345
 #: Share of each fold's training part set aside for validation (early stopping, tuning).
 VALIDATION_FRACTION = 0.2
@@ -68,8 +70,9 @@ def make_splits(dataset: Dataset, *, n_folds: int = DEFAULT_FOLDS,
     strata = _strata(c.label for c in dataset)
     n_patients = len(set(groups.tolist()))
     if n_patients < n_folds:
-        raise ParameterError("n_folds", "make_splits", f"at most the number of patients of "
-                             f"dataset {dataset.name!r} ({n_patients})", n_folds)
+        raise ParameterError("n_folds", "make_splits", "at most the number of patients (and "
+                             f"at least 2) of dataset {dataset.name!r} ({n_patients})",
+                             n_folds)
     folds = []
     with warnings.catch_warnings():
         # small classes cannot be spread evenly over the folds; the split is still valid
@@ -91,7 +94,7 @@ def make_splits(dataset: Dataset, *, n_folds: int = DEFAULT_FOLDS,
 def check_n_folds(n_folds) -> None:
     """Raise :class:`ParameterError` unless ``n_folds`` is an int >= 2."""
     if not isinstance(n_folds, int | np.integer) or isinstance(n_folds, bool) or n_folds < 2:
-        raise ParameterError("n_folds", "make_splits", "an int >= 2", n_folds)
+        raise ParameterError("n_folds", "make_splits", FOLDS_EXPECTED, n_folds)
 
 
 def _train_val(index: np.ndarray, strata: np.ndarray, groups: np.ndarray, seed: int):

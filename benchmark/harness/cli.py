@@ -1,8 +1,11 @@
 """The command line: ``python -m benchmark COMMAND ...`` (see ``--help``).
 
 This module parses the command line and dispatches to the command functions of
-:mod:`benchmark.harness.commands` (imported only when their command runs, so ``--help`` and
-usage errors answer at once). It is also where library errors become command-line errors:
+:mod:`benchmark.harness.commands` (imported only when their command runs). It imports no
+heavy library (Keras, scikit-learn, matplotlib, numba): ``--help`` and every usage error (an
+unknown option, a bad ``--folds``, a misspelled method, profile or study name, with a "did
+you mean", a missing file or folder) are answered in a fraction of a second. It is also
+where library errors become command-line errors:
 an :class:`~benchmark.ground.errors.InputError` is printed as it is, a
 :class:`~benchmark.ground.errors.ParameterError` is reworded with the name of the option that
 fed the parameter. The commands and options are described in the README ("Commands").
@@ -14,24 +17,85 @@ Exit codes: 0 success, 2 bad input or usage (one line on stderr naming the file 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
 from pathlib import Path
 
 from benchmark import __version__
 from benchmark.ground.errors import InputError, ParameterError
 from benchmark.harness.commands import PROG
+from benchmark.harness.methods import METHOD_ALIASES, METHOD_NAMES
 from benchmark.harness.profiles import PROFILES
 
 #: The studies (:data:`benchmark.harness.studies.STUDIES`, not imported here: it is heavy).
 STUDY_NAMES = ("learning-curve", "robustness", "roi-looseness")
+#: The methods ``segment`` accepts: the rule-based semi-automatic ones
+#: (:func:`baselines.registry.rule_based_semi_automatic`, heavy; a test keeps them equal).
+SEGMENT_METHODS = ("radial", "radial_maxvar", "otsu", "region_growing", "chan_vese",
+                   "geodesic_active_contour")
+
+EPILOG = """exit codes:
+  0    success
+  1    unexpected internal error (a bug: please report it with the traceback)
+  2    bad input or usage: one line on stderr naming the option or file
+  130  interrupted (Ctrl-C); a run keeps its complete cells: rerun it with --out to continue
+"""
 
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit code 2."""
 
     def error(self, message):  # noqa: D102 - argparse API
+        match = re.match(r"argument COMMAND: invalid choice: '([^']*)' \(choose from (.*)\)$",
+                         message)
+        if match:  # a misspelled command
+            commands = [c.strip("'") for c in match.group(2).split(", ")]
+            message = (f"unknown command {match.group(1)!r}"
+                       f"{did_you_mean(match.group(1), commands)} (choose from "
+                       f"{', '.join(commands)})")
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def did_you_mean(name: str, choices) -> str:
+    """``"; did you mean 'x'?"`` for the closest of ``choices`` to ``name``, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("otsuu", ["otsu", "unet"])
+    "; did you mean 'otsu'?"
+    """
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _one_of(choices, what: str):
+    """An argparse type: one of ``choices``, with a "did you mean" for a misspelling."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {text!r}{did_you_mean(text, choices)} (choose from "
+                f"{', '.join(choices)})")
+        return text
+
+    return parse
+
+
+def _method_list(text: str) -> str:
+    """An argparse type: comma-separated registered method names (returned as given)."""
+    known = (*METHOD_NAMES, *METHOD_ALIASES)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected comma-separated method names, got "
+                                         f"{text!r}")
+    for name in names:
+        if name not in known:
+            raise argparse.ArgumentTypeError(
+                f"unknown method {name!r}{did_you_mean(name, known)} (choose from "
+                f"{', '.join(known)}; `list` describes them)")
+    return text
 
 
 def _int_at_least(minimum: int):
@@ -50,8 +114,23 @@ def _int_at_least(minimum: int):
     return parse
 
 
-_positive_int, _non_negative_int, _fold_count = (_int_at_least(1), _int_at_least(0),
-                                                  _int_at_least(2))
+_positive_int, _non_negative_int = _int_at_least(1), _int_at_least(0)
+
+
+#: :data:`benchmark.ground.splits.FOLDS_EXPECTED` (that module imports scikit-learn).
+FOLDS_EXPECTED = "an integer >= 2"
+
+
+def _fold_count(text: str) -> int:
+    """An argparse type: a number of folds (an integer).
+
+    :func:`main` says when it is below 2, in the words of the check on the data (which
+    also says its most, the number of patients).
+    """
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {FOLDS_EXPECTED}, got {text!r}") from None
 
 
 def _margin_range(text: str) -> tuple[float, float]:
@@ -71,7 +150,8 @@ def _run_options(parser: argparse.ArgumentParser, what: str) -> None:
     """The options ``run`` and ``study`` share."""
     parser.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
                         "'phantom' (default)")
-    parser.add_argument("--profile", choices=tuple(PROFILES), default=None,
+    parser.add_argument("--profile", type=_one_of(tuple(PROFILES), "profile"), default=None,
+                        metavar="{" + ",".join(PROFILES) + "}",
                         help="quick: small phantom, 2 folds, short training; standard: 5 folds, "
                         "sized for 20 minutes on a 2-core CPU; full: 128 px, full-width U-Nets, "
                         "up to 200 epochs, 3 seeds (for a GPU). Default: full when the Keras "
@@ -98,26 +178,31 @@ def _run_options(parser: argparse.ArgumentParser, what: str) -> None:
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The parser of every command (the README's "Commands" section)."""
     parser = _Parser(prog=prog, description="massbench: classical and deep mammographic mass "
-                     "segmentation, benchmarked on identical splits.")
+                     "segmentation, benchmarked on identical splits.", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"massbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run methods on every fold and write a run folder")
     which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every registered method")
-    which.add_argument("--methods", help="comma-separated method names")
+    which.add_argument("--methods", type=_method_list, help="comma-separated method names "
+                       "(`list` shows them)")
     _run_options(run, "run")
 
     study = sub.add_parser("study", help="a study: the benchmark at several training-set "
                            "sizes, image qualities or ROI looseness levels")
-    study.add_argument("name", choices=STUDY_NAMES, help="learning-curve: nested shares "
-                       "of the training patients (10, 25, 50, 100 %%); robustness: phantom "
+    study.add_argument("name", type=_one_of(STUDY_NAMES, "study"),
+                       metavar="STUDY", help="one of " + ", ".join(STUDY_NAMES) + ". "
+                       "learning-curve: nested shares of the training patients "
+                       "(10, 25, 50, 100 %%); robustness: phantom "
                        "difficulty 0.25-1 (trained at the default 0.5, and matched); "
                        "roi-looseness: ROI margins from tight to 60-100 %% of the lesion")
     which = study.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every registered method "
                        "(roi-looseness: every semi-automatic one)")
-    which.add_argument("--methods", help="comma-separated method names (default: the "
+    which.add_argument("--methods", type=_method_list, help="comma-separated method names "
+                       "(default: the "
                        "study's set, see the README's Studies section)")
     _run_options(study, "study")
 
@@ -139,15 +224,18 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     segment = sub.add_parser("segment", help="course preprocessing and ROI segmentation of "
                              "raw crops (the batch run_segmentation.m)")
-    segment.add_argument("raw_dir", help="folder of raw crops (<case>.pgm, .png or .tif)")
+    segment.add_argument("raw_dir", help="folder of raw crops (one image per case, named "
+                         "after it: 0001p1_1_1.pgm, .png or .tif)")
     segment.add_argument("--rois", required=True, help="CSV: case,row_min,row_max,col_min,"
                          "col_max (0-based, inclusive, on the preprocessed grid: the raw crop "
                          "smoothed and shrunk by 8, e.g. 126 x 126 for a 1000 x 1000 crop)")
     segment.add_argument("--out", required=True, help="folder for the course-format image "
                          "and mask of every case")
-    segment.add_argument("--method", default="radial", help="a semi-automatic, rule-based "
-                         "method (default: radial, the course's radial max-variance "
-                         "algorithm; `list` shows the others)")
+    segment.add_argument("--method", default="radial",
+                         type=_one_of(SEGMENT_METHODS, "segment method"),
+                         metavar="{" + ",".join(SEGMENT_METHODS) + "}",
+                         help="a semi-automatic, rule-based method (default: radial, the "
+                         "course's radial max-variance algorithm)")
 
     classify = sub.add_parser("classify", help="SVM / random forest on a feature table, "
                               "grouped cross-validation")
@@ -206,6 +294,36 @@ def option_message(error: ParameterError) -> str | None:
     return f"{message}; {error.hint}" if error.hint else message
 
 
+def usage_problem(args) -> str | None:
+    """What is wrong with parsed arguments that needs no data to tell, or None.
+
+    A number of folds below 2 (said as the library says it) and a file or folder that does
+    not exist, answered before the command's heavy imports (the commands check them again,
+    for callers of their functions).
+    """
+    folds = getattr(args, "folds", None)
+    if folds is not None and folds < 2:
+        return option_message(ParameterError("n_folds", "make_splits", FOLDS_EXPECTED, folds))
+    data = getattr(args, "data", None)
+    if args.command in ("run", "study") and data != "phantom" and not Path(data).exists():
+        return (f"--data {data}: no such file or folder (give 'phantom', a course-format "
+                "folder or a manifest .csv)")
+    paths = {"segment": [(args.raw_dir, "not a folder"), (args.rois, "no such ROI file")]
+             if args.command == "segment" else [],
+             "classify": [(args.features, "no such feature table or run folder")]
+             if args.command == "classify" else [],
+             "report": [(args.run_dir, "no such run folder")]
+             if args.command == "report" else [],
+             "compare": [(p, "no such run folder") for p in args.run_dirs]
+             if args.command == "compare" else []}
+    if args.command == "compare" and len(args.run_dirs) < 2:
+        return str(InputError("compare needs at least two run folders"))
+    for path, problem in paths.get(args.command, []):
+        if not Path(path).exists():
+            return str(InputError(problem, path))
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     console_script = argv is None and Path(sys.argv[0]).name == "massbench"
@@ -215,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     if args.command is None:
         parser.print_help()
+        return 2
+    problem = usage_problem(args)
+    if problem is not None:  # answered before any heavy import
+        print(f"{parser.prog}: {problem}", file=sys.stderr)
         return 2
     module, function = COMMANDS[args.command].split(":")
     try:

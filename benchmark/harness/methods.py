@@ -5,7 +5,9 @@ The harness is the one place that knows every family. The classical registry
 models (:data:`deep.models.MODELS`), automatic, then each again as ``<model>_roi`` in the ROI
 track (semi-automatic: the model sees the ROI crop); ``run --all`` runs them in this order,
 ``list`` prints them and ``--methods`` is checked against them. Importing the deep registry
-imports Keras, so it happens only when a deep method is asked for or listed.
+imports Keras, and the classical one scikit-learn and scikit-image, so both happen only when
+a function needs them: :data:`METHOD_NAMES` and :data:`METHOD_ALIASES` (checked against the
+registries by a test) let the command line answer a misspelled name at once.
 """
 
 from __future__ import annotations
@@ -16,9 +18,26 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from baselines.registry import ALIASES, SEGMENTERS
 from benchmark.ground.errors import InputError, ParameterError
 from benchmark.harness.profiles import Profile
+
+#: Every registered method's name in run order (what :func:`method_names` returns), without
+#: importing a registry; a test keeps it equal to the registries.
+METHOD_NAMES = (
+    "otsu", "region_growing", "region_growing_auto", "chan_vese", "chan_vese_auto",
+    "geodesic_active_contour", "geodesic_active_contour_auto", "radial_maxvar", "pixel_rf",
+    "pixel_svm", "roi_ellipse", "prior_disk",
+    "cae", "unet_course", "unet", "attention_unet", "unet_roi", "attention_unet_roi",
+)
+#: Other names of methods (:data:`baselines.registry.ALIASES`, without importing it).
+METHOD_ALIASES = {"radial": "radial_maxvar"}
+
+
+def _classical():
+    """(SEGMENTERS, ALIASES) of :mod:`baselines.registry`, imported on first use (heavy)."""
+    from baselines.registry import ALIASES, SEGMENTERS
+
+    return SEGMENTERS, ALIASES
 
 
 @dataclass(frozen=True)
@@ -115,8 +134,9 @@ def _deep_model(name: str) -> tuple[str, bool]:
 
 def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
     """Name -> :class:`MethodInfo` of every registered method, classical first."""
+    segmenters, _ = _classical()
     methods = {}
-    for name, (factory, description) in SEGMENTERS.items():
+    for name, (factory, description) in segmenters.items():
         estimator = factory()
         methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
                                    description, estimator.get_params(),
@@ -141,7 +161,8 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
 
 def method_names(*, deep: bool = True) -> list[str]:
     """Every registered method's name, in run order."""
-    return list(SEGMENTERS) + (deep_method_names() if deep else [])
+    segmenters, _ = _classical()
+    return list(segmenters) + (deep_method_names() if deep else [])
 
 
 def resolve_methods(names: list[str] | None) -> list[str]:
@@ -168,16 +189,17 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     """
     if names is None:
         return method_names()
-    names = [ALIASES.get(n, n) for n in names]
+    segmenters, aliases = _classical()
+    names = [aliases.get(n, n) for n in names]
     if not names:
         raise ParameterError("methods", "resolve_methods", "at least one method name", names)
-    classical = list(SEGMENTERS)
+    classical = list(segmenters)
     known = method_names(deep=not all(n in classical for n in names))
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ParameterError("methods", "resolve_methods", "registered method names ("
                              f"{', '.join(method_names())})", unknown[0],
-                             choices=method_names() + list(ALIASES))
+                             choices=method_names() + list(aliases))
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ParameterError("methods", "resolve_methods", "names given once each",
@@ -213,7 +235,8 @@ def check_profile(profile: Profile, *, deep: bool = True) -> None:
         Naming the setting no method of its family accepts, or an unknown model in
         ``deep_per_model``.
     """
-    classical = set().union(*(f().get_params() for f, _ in SEGMENTERS.values()))
+    segmenters, _ = _classical()
+    classical = set().union(*(f().get_params() for f, _ in segmenters.values()))
     _check_keys(profile.classical, classical, f"{profile.name}.classical")
     if not deep:
         return
@@ -246,9 +269,10 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
         For an unknown method, or a profile setting that no method of the family accepts
         (:func:`check_profile`: a misspelled key is an error, not silently dropped).
     """
-    check_profile(profile, deep=name not in SEGMENTERS)
-    if name in SEGMENTERS:
-        factory = SEGMENTERS[name][0]
+    segmenters, _ = _classical()
+    check_profile(profile, deep=name not in segmenters)
+    if name in segmenters:
+        factory = segmenters[name][0]
         accepted = factory().get_params()
         params = {k: v for k, v in profile.classical.items() if k in accepted}
         if "random_state" in accepted:

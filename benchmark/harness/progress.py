@@ -1,18 +1,41 @@
 """Progress of a run: a bar on a terminal, plain log lines otherwise, nothing with ``--quiet``.
 
 Everything goes to stderr, so stdout carries only the run's result (where it was written).
+The time left is estimated cell by cell from the run's own history: a cell still to run is
+expected to take as long as the finished cells of its method, on average; while its method
+has none, as long as those of its family (or :data:`FIRST_CELL_S`), and the estimate is
+said to be rough. Deep cells take tens of times longer than classical ones and run last, so
+the elapsed time per cell would badly underestimate what is left.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections import defaultdict
+
+#: Seconds a cell of a family with no finished cell yet is expected to take, by profile
+#: (deep: one training on one core, measured roughly; the first deep cell replaces the guess).
+FIRST_CELL_S = {"quick": {"deep": 15.0}, "standard": {"deep": 60.0},
+                "full": {"deep": 600.0}}
+#: Narrowest terminal a bar is drawn on; a terminal that reports fewer columns (0 when it
+#: cannot tell) gets plain log lines.
+MIN_BAR_COLUMNS = 40
 
 
 def _clock(seconds: float) -> str:
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _columns(stream) -> int:
+    """The width of the terminal behind ``stream``, 0 when it cannot be told."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 class Progress:
@@ -27,29 +50,61 @@ class Progress:
     mode : {"bar", "log", "quiet"}
         ``bar`` draws a tqdm bar (a terminal), ``log`` writes one line per event.
     stream : file-like, default sys.stderr
+    pending : list of str, optional
+        The method of every cell still to run (one entry per cell); without it the time
+        left is the elapsed time per finished cell times the cells left.
+    families : dict of str to str, optional
+        Method -> family (``classical``, ``deep``), for the estimate of a method with no
+        finished cell yet.
+    jobs : int, default 1
+        Cells that run at the same time.
+    profile : str, default "standard"
+        The run's profile, for the guess of :data:`FIRST_CELL_S`.
     """
 
-    def __init__(self, total: int, done: int = 0, *, mode: str = "log", stream=None):
+    def __init__(self, total: int, done: int = 0, *, mode: str = "log", stream=None,
+                 pending: list[str] | None = None, families: dict | None = None,
+                 jobs: int = 1, profile: str = "standard"):
         self.total, self.done, self.mode = total, done, mode
         self.stream = stream if stream is not None else sys.stderr
         self.start = time.perf_counter()
         self._ran = 0  # cells run (not skipped) by this process, for the remaining time
+        self._left = None if pending is None else defaultdict(int)
+        for method in pending or ():
+            self._left[method] += 1
+        self._families = dict(families or {})
+        self._jobs = max(1, int(jobs))
+        self._first = FIRST_CELL_S.get(profile, FIRST_CELL_S["standard"])
+        self._seconds = defaultdict(list)  # method -> seconds of its finished cells
         self._bar = None
         if mode == "bar":
             from tqdm import tqdm
 
+            columns = _columns(self.stream)
             self._bar = tqdm(total=total, initial=done, unit="cell", file=self.stream,
-                             dynamic_ncols=True, smoothing=0.1,
+                             ncols=max(columns, MIN_BAR_COLUMNS), smoothing=0.1,
+                             dynamic_ncols=columns >= MIN_BAR_COLUMNS,
                              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} cells "
-                                        "[{elapsed}<{remaining}]")
+                                        "[{elapsed}{postfix}]")
 
     @classmethod
-    def choose(cls, total: int, done: int = 0, *, quiet: bool = False, stream=None):
-        """A bar when the stream is a terminal, log lines when not, silence when ``quiet``."""
+    def choose(cls, total: int, done: int = 0, *, quiet: bool = False, stream=None,
+               **estimate):
+        """A bar on a terminal, log lines elsewhere, silence when ``quiet``.
+
+        A terminal that reports fewer than :data:`MIN_BAR_COLUMNS` columns (0 when it cannot
+        tell) gets log lines too. ``estimate``: the ``pending``, ``families`` and ``jobs``
+        of :class:`Progress`.
+        """
         stream = stream if stream is not None else sys.stderr
-        mode = "quiet" if quiet else ("bar" if getattr(stream, "isatty", lambda: False)()
-                                      else "log")
-        return cls(total, done, mode=mode, stream=stream)
+        terminal = getattr(stream, "isatty", lambda: False)()
+        if quiet:
+            mode = "quiet"
+        elif terminal and _columns(stream) >= MIN_BAR_COLUMNS:
+            mode = "bar"
+        else:
+            mode = "log"
+        return cls(total, done, mode=mode, stream=stream, **estimate)
 
     def message(self, text: str) -> None:
         """A line of its own (a stage starting, a note)."""
@@ -68,19 +123,67 @@ class Progress:
             self.message(f"[{self.done}/{self.total}] {method} fold {fold}: running "
                          f"(elapsed {_clock(time.perf_counter() - self.start)})")
 
+    def remaining(self) -> tuple[float, bool] | None:
+        """Seconds left and whether the estimate is rough; None before any cell finished.
+
+        A cell to run counts the mean time of its method's finished cells; with none, of
+        its family's (or :data:`FIRST_CELL_S`, or all finished cells') and the estimate is
+        rough. The sum is shared out over the ``jobs`` cells that run at once.
+        """
+        if not self._ran:
+            return None
+        if self._left is None:  # no plan: the elapsed time per cell
+            elapsed = time.perf_counter() - self.start
+            return elapsed / self._ran * (self.total - self.done), True
+        everything = [s for seconds in self._seconds.values() for s in seconds]
+        by_family = defaultdict(list)
+        for method, seconds in self._seconds.items():
+            by_family[self._families.get(method)].extend(seconds)
+        work, rough = 0.0, False
+        for method, count in self._left.items():
+            if count <= 0:
+                continue
+            if self._seconds.get(method):
+                mean = sum(self._seconds[method]) / len(self._seconds[method])
+            else:
+                rough = True
+                family = self._families.get(method)
+                history = by_family.get(family) or []
+                if history:
+                    mean = sum(history) / len(history)
+                elif family in self._first:
+                    mean = self._first[family]
+                else:
+                    mean = sum(everything) / len(everything)
+            work += mean * count
+        left = sum(max(0, c) for c in self._left.values())
+        return work / max(1, min(self._jobs, left)), rough
+
+    def _remaining_text(self) -> str:
+        estimate = self.remaining()
+        if estimate is None or self.done >= self.total:
+            return ""
+        seconds, rough = estimate
+        return f"about {_clock(seconds)} left{' (rough)' if rough else ''}"
+
     def finished(self, method: str, fold: int | str, seconds: float) -> None:
-        """A cell has completed."""
+        """A cell has completed in ``seconds`` (its own time, without a worker's start-up)."""
         self.done += 1
         self._ran += 1
+        self._seconds[method].append(float(seconds))
+        if self._left is not None:
+            self._left[method] -= 1
         if self._bar is not None:
             self._bar.set_description_str(f"{method} fold {fold}")
+            left = self._remaining_text()
+            self._bar.set_postfix_str(left, refresh=False)
             self._bar.update(1)
         elif self.mode == "log":
             elapsed = time.perf_counter() - self.start
-            left = self.total - self.done
-            remaining = f", about {_clock(elapsed / self._ran * left)} left" if left else ""
+            left = self._remaining_text()
+            left = f", {left}" if left else ""
             self.message(f"[{self.done}/{self.total}] {method} fold {fold}: done in "
-                         f"{seconds:.1f} s (elapsed {_clock(elapsed)}{remaining})")
+                         f"{seconds:.1f} s (elapsed {_clock(elapsed)}{left})")
 
     def close(self) -> None:
         """Finish the bar."""

@@ -259,6 +259,8 @@ class RunPlan:
     profile: Profile
     seed: int
     stages: dict = field(default_factory=dict)
+    #: Method -> family (``classical``, ``deep``), for the progress' time estimate.
+    families: dict = field(default_factory=dict)
 
 
 def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset | None = None,
@@ -346,7 +348,7 @@ def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset |
     pending = [t for t in tasks if not store.is_done(out, t.method, t.fold, t.seed_index)]
     return RunPlan(out=out, record=record, tasks=tasks, pending=pending, dataset=dataset,
                    splits=splits, methods=list(methods), profile=prof, seed=seed,
-                   stages=stages)
+                   stages=stages, families={m: info[m].family for m in methods})
 
 
 def interrupted(plan: RunPlan) -> None:
@@ -424,7 +426,9 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
                        executor=describe(jobs, scheduler))
     tasks, pending = plan.tasks, plan.pending
     progress = Progress.choose(len(tasks), len(tasks) - len(pending), quiet=quiet,
-                               stream=stream)
+                               stream=stream, pending=[t.method for t in pending],
+                               families=plan.families, jobs=1 if scheduler else jobs,
+                               profile=plan.profile.name)
     progress.message(f"massbench run: {len(methods)} method(s) x "
                      f"{len(plan.splits['folds'])} fold(s) on {plan.dataset.name} "
                      f"({len(plan.dataset)} cases), profile {plan.profile.name}; "

@@ -71,7 +71,9 @@ def test_glance_names_each_tracks_best_runner_up_and_floor(report_run):
               "automatic": (["cae"], "prior_disk")}
     for name, (methods, floor) in tracks.items():
         ranked = sorted(methods, key=lambda m: -means[m])
-        line = next(x for x in summary.splitlines() if x.strip().startswith(f"Track {name}:"))
+        # a track's entry: its first line and the indented lines that continue it
+        text = summary.split(f"Track {name}:", 1)[1].split("\n  Track ", 1)[0]
+        line = " ".join(text.split())
         assert f"{ranked[0]} has the best mean Dice, {means[ranked[0]]:.3f}" in line
         assert f"Floor {floor} {means[floor]:.3f}" in line
         if len(ranked) > 1:

@@ -39,7 +39,7 @@ def cmd_list(args) -> int:
     print("datasets:")
     for name, (description, _) in DATASETS.items():
         print(f"  {name:<12} {description}")
-    print(f"  <folder>     a course-format folder (<case>{IMAGE_TAG}.pgm + "
-          f"<case>{MASK_TAG}.pgm)")
-    print("  <file.csv>   a manifest: image,mask[,label][,patient][,case]")
+    print(f"  FOLDER       a course-format folder: a pair per case, e.g. 0001p1_1_1{IMAGE_TAG}.pgm "
+          f"and 0001p1_1_1{MASK_TAG}.pgm")
+    print("  FILE.csv     a manifest: image,mask[,label][,patient][,case]")
     return 0

@@ -78,5 +78,10 @@ def cmd_run(args) -> int:
                           jobs=jobs,
                           scheduler=args.scheduler, quiet=args.quiet,
                           command=[*PROG.split(), *args.argv])
+    from reports import SUMMARY_TXT
+
+    summary = Path(out) / SUMMARY_TXT
+    if summary.is_file():  # the report's at-a-glance block, as text
+        print(summary.read_text(encoding="utf-8").rstrip())
     print(f"run folder: {out}")
     return 0

@@ -138,7 +138,10 @@ def run_segment(raw_dir, rois_csv, out_dir, *, method: str = "radial") -> list[d
         try:
             check_roi(rect, resized.shape, where="ROI")
         except ValueError as exc:
-            raise InputError(f"{exc} (the preprocessed {case})", where) from None
+            rows, cols = resized.shape
+            raise InputError(f"{exc}: the ROI is on {case}'s preprocessed grid, {rows} x "
+                             f"{cols} (its raw {raw.shape[0]} x {raw.shape[1]} crop smoothed "
+                             f"and shrunk by {round(raw.shape[0] / rows)})", where) from None
         jobs.append((case, resized, rect, raw.shape))
     normalised = [resized / resized.max() if resized.max() > 0 else resized
                   for _, resized, _, _ in jobs]
@@ -164,5 +167,7 @@ def cmd_segment(args) -> int:
         print(f"{item['case']}: preprocessed grid {rows} x {cols} (raw {raw_rows} x "
               f"{raw_cols}); wrote {item['case']}{IMAGE_TAG}.pgm, {item['case']}{MASK_TAG}.pgm, "
               f"{item['case']}{OVERLAY_TAG}.png")
-    print(f"segmented {len(done)} case(s) with {args.method} into {args.out}")
+    grids = sorted({"{} x {}".format(*item["grid_shape"]) for item in done})
+    print(f"segmented {len(done)} case(s) with {args.method} into {args.out}; preprocessed "
+          f"grid(s), on which the ROIs are given: {', '.join(grids)}")
     return 0

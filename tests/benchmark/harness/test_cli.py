@@ -31,10 +31,13 @@ def test_help_lists_every_command_of_the_design():
     (["compare", "/no/such/a", "/no/such/b"], "no such run folder"),
     (["compare", "only_one"], "at least two run folders"),
     (["run"], "one of the arguments --all --methods is required"),
-    (["run", "--all", "--folds", "1"], "argument --folds: expected an integer >= 2, got '1'"),
-    (["run", "--all", "--folds", "0"], "argument --folds: expected an integer >= 2, got '0'"),
+    (["run", "--all", "--folds", "1"], "--folds must be an integer >= 2; got 1"),
+    (["run", "--all", "--folds", "0"], "--folds must be an integer >= 2; got 0"),
+    (["run", "--all", "--folds", "two"], "argument --folds: expected an integer >= 2, got "
+     "'two'"),
     (["run", "--methods", "otsu", "--profile", "quick", "--folds", "30", "--out", "never"],
-     "--folds must be at most the number of patients of dataset 'phantom' (26); got 30"),
+     "--folds must be at most the number of patients (and at least 2) of dataset "
+     "'phantom' (26); got 30"),
 ])
 def test_report_compare_and_run_usage_errors_exit_2(args, fragment, tmp_path):
     out = cli(*args, cwd=tmp_path)
@@ -78,7 +81,7 @@ def test_data_on_a_broken_folder_exits_2_with_one_line(tmp_path):
     (["data", "/no/such/folder"], "no such file or folder"),
     (["make-phantom", "x", "--cases", "0"], "--cases"),
     (["make-phantom", "x", "--size", "16"], "--size must be an int >= 32; got 16"),
-    (["frobnicate"], "invalid choice"),
+    (["frobnicate"], "unknown command 'frobnicate'"),
 ])
 def test_bad_usage_is_one_line_and_exit_2(args, fragment, tmp_path):
     out = cli(*args, cwd=tmp_path)
@@ -133,6 +136,7 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
     out = cli("segment", raw, "--rois", rois, "--out", tmp_path / "out")
     assert out.returncode == 0, out.stderr
     assert "0001p1_1_1: preprocessed grid 51 x 51" in out.stdout and "<case>" not in out.stdout
+    assert "grid(s), on which the ROIs are given: 51 x 51\n" in out.stdout
     from PIL import Image
 
     from benchmark.ground.data.course import read_mask
@@ -155,6 +159,8 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
 @pytest.mark.parametrize("row, fragment", [
     ("0003p1_1_1,5,45,4,44", "rois.csv:3: unknown case '0003p1_1_1'"),
     ("0002p1_1_2,5,60,4,44", "rois.csv:3: ROI: rectangle rows 5-60"),
+    ("0002p1_1_2,5,60,4,44", "on 0002p1_1_2's preprocessed grid, 51 x 51 (its raw 400 x 400 "
+     "crop smoothed and shrunk by 8)"),
     ("0002p1_1_2,5,x,4,44", "row 3: row_min, row_max, col_min, col_max must be integers"),
     ("0002p1_1_2,40,5,4,44", "rois.csv:3: ROI: rectangle rows 40-5, cols 4-44 is inverted"),
 ])
@@ -201,6 +207,6 @@ def test_the_console_script_names_itself(tmp_path):
         pytest.skip("the massbench console script is not installed in this environment")
     out = subprocess.run([str(script), "run", "--methods", "snake"], capture_output=True,
                          text=True, timeout=300, cwd=tmp_path)
-    assert out.returncode == 2 and out.stderr.startswith("massbench: --methods")
+    assert out.returncode == 2 and out.stderr.startswith("massbench run: error: argument --methods")
     assert subprocess.run([str(script), "--help"], capture_output=True, text=True,
                           timeout=60).stdout.startswith("usage: massbench")

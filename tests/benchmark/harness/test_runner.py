@@ -305,7 +305,12 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_metrics(tmp_pa
 def test_cli_run_prints_the_folder_and_logs_progress_lines(tmp_path):
     out = cli("run", "--methods", "otsu", "--profile", "quick", "--out", tmp_path / "r")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == f"run folder: {tmp_path / 'r'}"
+    # the at-a-glance summary (the report's, as text), then the folder
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1] == f"run folder: {tmp_path / 'r'}"
+    assert lines[0].startswith("At a glance") and "otsu has the best mean Dice" in out.stdout
+    assert out.stdout.strip()[:-len(lines[-1])].strip() == (
+        tmp_path / "r" / "summary.txt").read_text().strip()
     # plain lines: stderr is not a terminal; workers may finish in either order
     assert re.search(r"\[2/2\] otsu fold [01]: done", out.stderr), out.stderr
     record = json.loads((tmp_path / "r" / "run.json").read_text())
@@ -377,7 +382,10 @@ class FakeTerminal:
         return True
 
 
-def test_progress_draws_a_bar_on_a_terminal():
+def test_progress_draws_a_bar_on_a_terminal(monkeypatch):
+    from benchmark.harness import progress as progress_module
+
+    monkeypatch.setattr(progress_module, "_columns", lambda stream: 100)
     stream = FakeTerminal()
     progress = Progress.choose(4, 1, stream=stream)
     assert progress.mode == "bar"
@@ -494,7 +502,8 @@ def test_profiles_reach_the_methods_they_name():
     assert make_method("unet_roi", standard, seed=0).input_size == 32
     assert make_method("unet_roi", standard, seed=0).model_kwargs == unet.model_kwargs
     quick = make_method("unet", PROFILES["quick"], seed=0)
-    assert quick.run_eagerly and quick.input_size == 32 and quick.model_kwargs is None
+    assert quick.run_eagerly and quick.input_size == 32
+    assert quick.model_kwargs == {"widths": (4, 8, 16, 32), "bridge": 64}
 
 
 @backend_independent
