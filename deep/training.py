@@ -5,10 +5,11 @@ Dice, from initial weights drawn with NumPy (:mod:`deep.init`, the same on every
 a seed) and batches shuffled and augmented by the project's own generator; it stops on a
 plateau of the validation loss with the best weights restored, halves the learning rate on
 shorter plateaus, restarts a training that collapsed to background from the next seed, and
-writes a ``.keras`` checkpoint and ``history.csv``; ``predict(images)`` resizes each image
-to the model's grid, predicts, resizes the probabilities back to the image's own grid and
-thresholds them (at 0.5, or at the threshold tuned on the validation part). The contract is
-the one of :mod:`benchmark.ground.segmenter`, shared with the classical methods.
+writes a ``.keras`` checkpoint (architecture and weights, no optimizer state) and
+``history.csv``; ``predict(images)`` resizes each image to the model's grid, predicts,
+resizes the probabilities back to the image's own grid and thresholds them (at 0.5, or at
+the threshold tuned on the validation part). The contract is the one of
+:mod:`benchmark.ground.segmenter`, shared with the classical methods.
 
 With ``use_roi=True`` the model is semi-automatic (the ROI track): it trains on, and
 predicts, the ROI box plus a fixed context margin (:func:`deep.data.crop_box`), and its
@@ -66,6 +67,33 @@ def attempt_seed(seed: int, attempt: int) -> int:
     if attempt == 0:
         return int(seed)
     return int(np.random.SeedSequence([int(seed), int(attempt)]).generate_state(1)[0] >> 1)
+
+
+def save_model(model: keras.Model, path: str | os.PathLike) -> None:
+    """Write ``model``'s architecture and weights to the ``.keras`` file ``path``, atomically.
+
+    The optimizer's state and the compile settings are left out: Adam keeps two moments per
+    weight, so a compiled model's file is about three times the size of its weights, and
+    nothing resumes a finished training. The file loads with
+    ``keras.models.load_model(path, compile=False)`` and predicts as ``model`` does.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> path = Path(tempfile.mkdtemp()) / "model.keras"
+    >>> save_model(model, path)
+    >>> x = np.ones((1, 2), "float32")
+    >>> loaded = keras.models.load_model(path, compile=False)
+    >>> np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    True
+    """
+    # the same layers and names, never compiled (``clone_model`` would compile the copy)
+    bare = type(model).from_config(model.get_config())
+    bare.set_weights(model.get_weights())
+    with atomic_path(path) as partial:
+        bare.save(partial)
 
 
 class DeepSegmenter(BaseEstimator):
@@ -248,8 +276,7 @@ class DeepSegmenter(BaseEstimator):
         self._write_history(workdir, logs, kept=kept)
         # the best weights are restored in memory; one save at the end costs less than a
         # save at every improving epoch
-        with atomic_path(checkpoint) as partial:
-            model.save(partial)
+        save_model(model, checkpoint)
         self.n_fit_ = len(images)
         self.model_ = model
         self.history_ = history
@@ -377,12 +404,12 @@ class DeepSegmenter(BaseEstimator):
         """Write the trained model to ``folder/model.keras``; return the file name.
 
         Training already wrote it to ``workdir``; when that is ``folder``, nothing is
-        written again.
+        written again. The file holds the architecture and the weights, not the optimizer's
+        state (see :func:`save_model`).
         """
         target = Path(folder) / MODEL_KERAS
         if Path(self.checkpoint_).resolve() != target.resolve():
-            with atomic_path(target) as partial:
-                self.model_.save(partial)
+            save_model(self.model_, target)
         return MODEL_KERAS
 
     def fit_record(self) -> dict:

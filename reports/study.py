@@ -263,7 +263,8 @@ def build_study(study_dir: str | os.PathLike) -> dict:
     settings = record["settings"]
     per_level = [{"label": lv["label"], "condition": lv["condition"], "folder": lv["run_dir"],
                   "n_train": ", ".join(str(n) for n in lv["n_train_cases"]),
-                  "stops": _stops(Path(study_dir) / lv["run_dir"])}
+                  "stops": _stops(Path(study_dir) / lv["run_dir"]),
+                  "epoch_factors": _factors(lv.get("epoch_factors"))}
                  for lv in levels]
     return {
         "title": f"massbench study: {name}",
@@ -273,6 +274,7 @@ def build_study(study_dir: str | os.PathLike) -> dict:
         "crossings": crossings(summary, table) if name == "learning-curve" else [],
         "levels": per_level,
         "has_deep": any(lv["stops"] != "–" for lv in per_level),
+        "has_factors": any(lv.get("epoch_factors") for lv in levels),
         "settings": {"methods": ", ".join(settings["methods"]),
                      "profile": settings["profile"], "data": settings["data"],
                      "folds": settings["folds"] or "the profile's",
@@ -288,8 +290,7 @@ def build_study(study_dir: str | os.PathLike) -> dict:
                                               sorted(record["versions"].items())),
                         "machine": record["machine"]["cpu"],
                         "cores": record["machine"]["cores"],
-                        "wall": _minutes(record.get("wall_s",
-                                                    record["stages"].get("run_s")))},
+                        "wall": _wall(record)},
         "empty": [f"{r.method}, {labels[r.level]}"
                   f"{'' if r.condition == SAME else f' ({r.condition})'}: {r.n_empty:g} of "
                   f"{r.n_cases}" for r in summary.itertuples() if r.n_empty > 0],
@@ -312,6 +313,43 @@ def _margin_tick(name: str) -> str:
     """``margin_0.30-0.60`` -> ``30-60 %``; the tight box -> ``0 %``."""
     low, high = (round(float(v) * 100) for v in name.removeprefix("margin_").split("-"))
     return f"{low} %" if low == high else f"{low}-{high} %"
+
+
+def _factors(factors: dict | None) -> str:
+    """Epoch factors per fold (``x7.5, x7``), per method where the methods differ; 1 as a dash.
+
+    Examples
+    --------
+    >>> _factors({"unet_roi": [7.5, 7.0], "unet_course": [7.5, 7.0]})
+    '×7.5, ×7'
+    >>> _factors({})
+    '×1 (the full training part)'
+    """
+    if not factors:
+        return "×1 (the full training part)"
+    texts = {m: ", ".join(f"×{f:.3g}" for f in values) for m, values in factors.items()}
+    if len(set(texts.values())) == 1:
+        return next(iter(texts.values()))
+    return "; ".join(f"{m}: {t}" for m, t in texts.items())
+
+
+def _wall(record: dict) -> str:
+    """The study's time: the sum over its attempts, and the last one's when there were more.
+
+    Examples
+    --------
+    >>> _wall({"wall_s": 700.0, "attempt_s": [400.0, 300.0], "stages": {}})
+    '11 min 40 s over 2 attempts (the last 5 min 0 s)'
+    >>> _wall({"wall_s": 65.0, "attempt_s": [65.0], "stages": {}})
+    '1 min 5 s'
+    """
+    attempts = record.get("attempt_s") or []
+    total = _minutes(record.get("wall_s", record["stages"].get("run_s")))
+    if len(attempts) < 2:
+        return total
+    unknown = sum(a is None for a in attempts)
+    return (f"{total} over {len(attempts)} attempts (the last {_minutes(attempts[-1])}"
+            + (f"; {unknown} earlier attempt(s) not timed" if unknown else "") + ")")
 
 
 def _minutes(seconds) -> str:

@@ -234,6 +234,39 @@ def test_save_writes_the_trained_model_where_asked(tiny, tmp_path):
     assert record["epochs_run"] == 1 and record["best_epoch"] == 1
 
 
+def _weight_groups(path) -> set:
+    """The non-empty top-level groups of a ``.keras`` file's weights (``layers``, ...)."""
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(path) as archive, h5py.File(
+            io.BytesIO(archive.read("model.weights.h5"))) as weights:
+        return {name for name in weights if len(weights[name])}
+
+
+def test_saved_model_has_no_optimizer_state_and_predicts_as_in_memory(tiny, tmp_path):
+    import keras
+
+    x, y, xv, yv, xt, _ = tiny
+    model = DeepSegmenter(model="unet_course", workdir=tmp_path / "train", **FAST).fit(
+        x, y, val=(xv, yv))
+    (tmp_path / "kept").mkdir()
+    model.save(tmp_path / "kept")
+    model.model_.save(tmp_path / "with_optimizer.keras")  # Keras' own save keeps Adam's state
+    assert "optimizer" in _weight_groups(tmp_path / "with_optimizer.keras")
+    probe = to_model_grid(xt, 32)
+    for path in (tmp_path / "train" / "model.keras", tmp_path / "kept" / "model.keras"):
+        assert "optimizer" not in _weight_groups(path)
+        assert "layers" in _weight_groups(path)
+        # Adam's two moments per weight are gone: well under the size with them
+        assert path.stat().st_size < 0.6 * (tmp_path / "with_optimizer.keras").stat().st_size
+        loaded = keras.models.load_model(path, compile=False)
+        np.testing.assert_allclose(loaded.predict(probe, verbose=0),
+                                   model.model_.predict(probe, verbose=0), atol=1e-6)
+
+
 def test_the_roi_track_trains_on_crops_and_pastes_back_inside_the_roi(tiny, tmp_path):
     from benchmark.ground.roi import draw_roi
 

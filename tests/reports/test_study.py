@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.study import _verdict, paired_change, summarise
+from reports.study import _factors, _verdict, _wall, paired_change, summarise
 
 
 def _table(seed=0):
@@ -60,3 +60,17 @@ def test_seeds_are_averaged_per_case_before_the_mean():
 ])
 def test_crossing_verdicts(diff, words):
     assert words in _verdict(np.array([10.0, 40.0, 100.0]), np.array(diff))
+
+
+def test_the_wall_time_of_a_resumed_study_is_the_sum_and_says_so():
+    record = {"wall_s": 700.0, "attempt_s": [400.0, 300.0], "stages": {"run_s": 290.0}}
+    assert _wall(record) == "11 min 40 s over 2 attempts (the last 5 min 0 s)"
+    assert "1 earlier attempt(s) not timed" in _wall({**record, "attempt_s": [None, 300.0]})
+    # a record from before attempts were timed: the one time it has
+    assert _wall({"wall_s": 65.0, "stages": {}}) == "1 min 5 s"
+
+
+def test_epoch_factors_are_shown_per_fold_and_per_method_where_they_differ():
+    assert _factors({"unet_roi": [7.5, 2.142857]}) == "×7.5, ×2.14"
+    assert _factors({"a": [2.0], "b": [3.0]}) == "a: ×2; b: ×3"
+    assert _factors({}).startswith("×1")

@@ -13,11 +13,19 @@ import pandas as pd
 import pytest
 
 from benchmark.ground import store
+from benchmark.ground.errors import InputError
 from benchmark.ground.roi import draw_roi
+from benchmark.harness import studies
 from benchmark.harness.cells import TIMING_COLUMNS
 from benchmark.harness.cli import STUDY_NAMES
 from benchmark.harness.profiles import get_profile
-from benchmark.harness.studies import STUDIES, scaled_profile, study_methods
+from benchmark.harness.studies import (
+    STUDIES,
+    epoch_factor,
+    scaled_profile,
+    steps_per_epoch,
+    study_methods,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 #: The classical study tests do not touch Keras: they run once, in the TensorFlow environment.
@@ -41,13 +49,60 @@ def test_the_command_line_offers_every_study():
     assert STUDY_NAMES == tuple(STUDIES)
 
 
-def test_scaled_profile_keeps_the_optimizer_steps():
+def test_scaled_profile_scales_one_method_s_epoch_counts():
     standard = get_profile("standard")
-    quarter = scaled_profile(standard, 0.25)
+    scaled = scaled_profile(standard, "unet", 2.5)
     for key in ("epochs", "patience", "min_epochs", "lr_patience"):
-        assert quarter.deep[key] == int(np.ceil(standard.deep[key] / 0.25))
-    assert quarter.deep["batch_size"] == standard.deep["batch_size"]
-    assert scaled_profile(standard, 1.0) is standard
+        assert scaled.deep_per_model["unet"][key] == int(np.ceil(standard.deep[key] * 2.5))
+        assert scaled.deep[key] == standard.deep[key]  # the other methods keep theirs
+    # the model's own settings (its widths) are kept beside the scaled counts
+    assert scaled.deep_per_model["unet"]["model_kwargs"] == \
+        standard.deep_per_model["unet"]["model_kwargs"]
+    assert scaled_profile(standard, "unet", 1.0) is standard
+
+
+def test_epoch_factor_is_the_ratio_of_steps_per_epoch_not_the_share():
+    # 10 % of 115 training cases is 12 cases: 2 batches of 8, not 115 / 8 / 10
+    assert steps_per_epoch(115, 8) == 15 and steps_per_epoch(12, 8) == 2
+    assert epoch_factor(115, 12, 8) == 7.5
+    assert epoch_factor(40, 3, 8) == 5.0  # fewer cases than a batch: one step an epoch
+
+
+def test_learning_curve_deep_cells_get_the_full_part_s_steps_per_fold(tmp_path):
+    pytest.importorskip("keras")
+    from benchmark.ground.data import make_phantom
+    from benchmark.ground.splits import make_splits
+    from benchmark.harness.methods import make_method
+
+    study, prof = STUDIES["learning-curve"], get_profile("standard")
+    dataset = make_phantom(60, size=32)
+    splits = make_splits(dataset, n_folds=3, seed=1)
+    plans = studies._plans(study, ["unet_roi", "otsu"],
+                           {lv.name: dataset for lv in study.levels}, splits,
+                           data="phantom", prof=prof, folds=3, seed=1, seeds=1,
+                           roi_margin=[0.1, 0.3], out=tmp_path, command=None,
+                           executor="sequential")
+    full_train = {f["fold"]: len(f["train"]) for f in splits["folds"]}
+    batch = prof.deep["batch_size"]
+    checked = 0
+    for level, _, plan in plans:
+        sizes = {f["fold"]: len(f["train"]) for f in plan.splits["folds"]}
+        assert plan.pending == plan.tasks  # the pending cells are the scaled ones
+        for task in plan.tasks:
+            model = make_method(task.method, task.profile, seed=0)
+            if task.method == "otsu":
+                assert task.profile is prof
+                continue
+            full_steps = prof.deep["epochs"] * steps_per_epoch(full_train[task.fold], batch)
+            steps = model.epochs * steps_per_epoch(sizes[task.fold], batch)
+            # as many steps as with the full training part, to within one epoch's
+            assert full_steps <= steps < full_steps + steps_per_epoch(sizes[task.fold], batch)
+            assert model.patience >= prof.deep["patience"]
+            checked += level.value < 1
+        factors = json.loads((plan.out / store.RUN_JSON).read_text())["settings"][
+            "study_level"]["epoch_factors"]
+        assert (level.value < 1) == bool(factors)
+    assert checked == 3 * 3  # three subsampled levels, three folds
 
 
 def test_roi_looseness_keeps_the_semi_automatic_methods_of_all():
@@ -86,6 +141,8 @@ def test_roi_looseness_draws_each_level_s_boxes_and_writes_one_long_table(tmp_pa
     html = (out / "report.html").read_text()
     assert "How much does a semi-automatic method depend" in html
     assert "Smoke test" in html and html.count("data:image/png;base64,") == 1
+    # the change table says its interval and its test answer different questions
+    assert "They can disagree, so <strong>bold</strong> needs both" in html
 
 
 @backend_independent
@@ -146,7 +203,7 @@ def test_a_study_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path):
         (("roi-looseness", "--methods", "otsu,region_growing_auto"), "automatic"),
         (("roi-looseness", "--methods", "otsu", "--roi-margin", "0,0"), "--roi-margin"),
         (("learning-curve", "--methods", "otsu,nope"), "nope"),
-        (("learning-curves", "--methods", "otsu"), "invalid choice"),
+        (("learning-curves", "--methods", "otsu"), "unknown study"),
     ]
     for args, words in cases:
         out = tmp_path / "never"
@@ -166,6 +223,84 @@ def test_a_study_continued_with_other_settings_is_refused(tmp_path):
     again = cli(*args, "--methods", "roi_ellipse,region_growing")
     assert again.returncode == 2 and "--all/--methods differs" in again.stderr
     assert (out / store.STUDY_CSV).read_bytes() == before
+
+
+def _study(out, **options):
+    return studies.run_study("roi-looseness", ["roi_ellipse"], profile="quick", out=out,
+                             quiet=True, **options)
+
+
+@backend_independent
+def test_a_study_killed_while_preparing_its_levels_continues(tmp_path, monkeypatch):
+    real = studies.prepare_run
+    calls = []
+
+    def killed_on_the_second_level(*args, **kwargs):
+        calls.append(kwargs["out"])
+        if len(calls) == 2:  # the runner had written the split, not yet run.json
+            kwargs["out"].mkdir(parents=True)
+            (kwargs["out"] / store.SPLITS_JSON).write_text("{}")
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(studies, "prepare_run", killed_on_the_second_level)
+    with pytest.raises(KeyboardInterrupt):
+        _study(tmp_path / "killed")
+    record = json.loads((tmp_path / "killed" / store.STUDY_JSON).read_text())
+    assert record["status"] == "preparing" and record["levels"] == []
+    monkeypatch.setattr(studies, "prepare_run", real)
+    _study(tmp_path / "killed")  # the same command continues it
+    _study(tmp_path / "whole")
+    record = json.loads((tmp_path / "killed" / store.STUDY_JSON).read_text())
+    assert record["status"] == "complete" and len(record["attempts"]) == 2
+    pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(tmp_path / "killed"))
+
+
+@backend_independent
+def test_a_study_resumed_with_the_profile_s_folds_and_seeds_named_continues(tmp_path):
+    out = tmp_path / "s"
+    _study(out)
+    quick = get_profile("quick")
+    _study(out, folds=quick.n_folds, seeds=quick.seeds)  # the values the profile chose
+    record = json.loads((out / store.STUDY_JSON).read_text())
+    assert record["settings"]["folds"] == quick.n_folds and len(record["attempts"]) == 2
+    with pytest.raises(InputError, match="--folds differs"):
+        _study(out, folds=quick.n_folds + 1)
+    # a record from before the values were resolved (None: the profile's) continues too
+    record["settings"]["folds"] = record["settings"]["seeds"] = None
+    store.write_json(out / store.STUDY_JSON, record)
+    _study(out, folds=quick.n_folds)
+
+
+@backend_independent
+def test_wall_time_is_the_sum_of_the_attempts(tmp_path):
+    out = tmp_path / "s"
+    _study(out)
+    studies.record_study_report(out, out / "report.html", 2.0)
+    _study(out)
+    studies.record_study_report(out, out / "report.html", 3.0)
+    record = json.loads((out / store.STUDY_JSON).read_text())
+    first, second = record["attempt_s"]
+    assert first > 2.0 and second > 3.0  # each attempt's run and its report
+    assert record["wall_s"] == pytest.approx(first + second)
+
+
+def test_a_killed_attempt_counts_until_the_last_file_it_wrote(tmp_path):
+    from datetime import UTC, datetime
+
+    begun = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    previous = {"status": "running", "attempts": [begun.isoformat(), begun.isoformat()],
+                "attempt_s": [100.0, 5.0]}
+    done = tmp_path / "levels" / "a" / "cells" / "m" / "fold_0" / store.DONE_JSON
+    done.parent.mkdir(parents=True)
+    done.write_text("{}")
+    os.utime(done, (begun.timestamp() + 600, begun.timestamp() + 600))
+    assert studies._attempt_times(tmp_path, previous) == [100.0, 600.0]
+    # an attempt that ended cleanly keeps its own time; one never timed is unknown
+    assert studies._attempt_times(tmp_path, {**previous, "status": "interrupted"}) == [
+        100.0, 5.0]
+    assert studies._attempt_times(tmp_path, {"status": "complete",
+                                             "attempts": [begun.isoformat()]}) == [None]
 
 
 @backend_independent
@@ -191,6 +326,9 @@ def test_sigkill_during_a_study_then_rerun_gives_the_uninterrupted_table(tmp_pat
     pd.testing.assert_frame_equal(results(tmp_path / "whole"), results(out))
     record = json.loads((out / store.STUDY_JSON).read_text())
     assert record["status"] == "complete" and len(record["attempts"]) == 2
+    # the killed attempt ran at least until its last cell; the total is both attempts'
+    assert len(record["attempt_s"]) == 2 and record["attempt_s"][0] > 0
+    assert record["wall_s"] == pytest.approx(sum(record["attempt_s"]))
 
 
 def test_robustness_with_a_deep_model_scores_its_default_training_at_every_level(tmp_path):
