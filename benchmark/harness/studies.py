@@ -521,7 +521,9 @@ def run_study(name: str, methods: list[str], *, data: str = "phantom",
     pending = sorted((t for _, _, plan in plans for t in plan.pending),
                      key=lambda t: families[t.method] != "deep")
     total = sum(len(plan.tasks) for _, _, plan in plans)
-    progress = Progress.choose(total, total - len(pending), quiet=quiet, stream=stream)
+    progress = Progress.choose(total, total - len(pending), quiet=quiet, stream=stream,
+                               pending=[t.method for t in pending], families=families,
+                               jobs=1 if scheduler else jobs, profile=prof.name)
     progress.message(f"massbench study {study.name}: {len(plans)} level(s) x "
                      f"{len(methods)} method(s), profile {prof.name}; "
                      f"{total - len(pending)} of {total} cell(s) already complete; writing "
