@@ -2,33 +2,40 @@
 
 For every mask source (the reference masks, then every method's predicted masks) the mass
 features of :class:`baselines.features.MassFeatures` are classified by an RBF SVM (tuned by an
-inner grouped 3-fold search) and a random forest (200 trees, default settings unless the
-profile tunes it), fold by fold: trained on the fold's training part (train + validation),
-scored on its test part. A method's features come from its own out-of-fold masks: every case's
-mask was predicted by the model of the fold that held the case out, as a deployed pipeline
-would segment every case before classifying it. The segmentation models never see a label,
-so no label leaks; what the classifier sees is how each method's masks carry the shape and
-intensity signs of malignancy.
+inner grouped 3-fold search) and a random forest (default settings unless the profile tunes
+it; its inner folds still give the threshold), fold by fold: trained on the fold's training
+part (train + validation), scored on its test part. A method's features come from its own
+out-of-fold masks: every case's mask was predicted by the model of the fold that held the
+case out, as a deployed pipeline would segment every case before classifying it. The
+segmentation models never see a label, so no label leaks; what the classifier sees is how
+each method's masks carry the shape and intensity signs of malignancy.
+
+Sensitivity and specificity are taken at a threshold chosen on each fold's training part only
+(Youden's J on the inner cross-validation's out-of-fold scores, recorded per fold in
+``classification.csv``), never at the SVM's own 0, which can call every case benign.
+
+A mask source whose features are missing for more than half of its cases
+(:data:`baselines.classifiers.MAX_MISSING_SHARE`; a method that predicts empty masks) is not
+classified: its rows carry NaN results and the reason in ``note``, e.g. "features missing
+for 40 of 40 cases (empty masks)", and it has no test-case scores.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.exceptions import FitFailedWarning
 
-from baselines.classifiers import evaluate_fold
+from baselines.classifiers import evaluate_fold, missing_features_reason
 from baselines.features import MassFeatures
 from benchmark.ground import store
 
 #: The classifiers of the diagnosis stage.
 DIAGNOSIS_CLASSIFIERS = ("svm_rbf", "random_forest")
 CLASSIFICATION_COLUMNS = ["mask_source", "classifier", "fold", "n_train", "n_test", "roc_auc",
-                          "sensitivity", "specificity"]
+                          "sensitivity", "specificity", "threshold", "note"]
 SCORE_COLUMNS = ["mask_source", "classifier", "fold", "case", "label", "score", "predicted"]
 
 
@@ -71,7 +78,9 @@ def classify_sources(sources: dict[str, pd.DataFrame], dataset, splits: dict, *,
     Returns
     -------
     results : DataFrame
-        ``classification.csv``: one row per (mask source, classifier, fold).
+        ``classification.csv``: one row per (mask source, classifier, fold), with the
+        fold's Youden threshold; a source that is not classified has NaN results and the
+        reason in ``note``.
     scores : DataFrame
         ``classification_scores.csv``: the score of every test case, for ROC curves.
     """
@@ -96,24 +105,24 @@ def _classify_source(source: str, table: pd.DataFrame, label: dict, patient: dic
     """The classification rows and test-case scores of one mask source, every fold."""
     rows, score_rows = [], []
     table = table.set_index("case")
+    reason = missing_features_reason(table.loc[list(label)].to_numpy(float))
     for fold in splits["folds"]:
         train_ids = fold["train"] + fold["val"]
         test_ids = fold["test"]
+        if reason is not None:
+            rows.extend({"mask_source": source, "classifier": name, "fold": fold["fold"],
+                         "n_train": len(train_ids), "n_test": len(test_ids), "note": reason}
+                        for name in DIAGNOSIS_CLASSIFIERS)
+            continue
         x_train = table.loc[train_ids].to_numpy(float)
         x_test = table.loc[test_ids].to_numpy(float)
         y_train = np.array([label[i] for i in train_ids], dtype=int)
         y_test = np.array([label[i] for i in test_ids], dtype=int)
         groups = np.array([patient[i] for i in train_ids])
         for name in DIAGNOSIS_CLASSIFIERS:
-            with warnings.catch_warnings():
-                # on small data an inner fold can hold one class: its candidates score
-                # NaN and the search picks among the others, as it should
-                warnings.simplefilter("ignore", FitFailedWarning)
-                warnings.filterwarnings("ignore", "One or more of the test scores",
-                                        UserWarning)
-                row, scores, predicted = evaluate_fold(
-                    name, x_train, y_train, groups, x_test, y_test,
-                    seed=seed + fold["fold"], tune=tune_forest or name != "random_forest")
+            row, scores, predicted = evaluate_fold(
+                name, x_train, y_train, groups, x_test, y_test, seed=seed + fold["fold"],
+                tune=tune_forest or name != "random_forest")
             rows.append({"mask_source": source, "classifier": name, "fold": fold["fold"],
                          "n_train": len(train_ids), "n_test": len(test_ids), **row})
             score_rows.extend(

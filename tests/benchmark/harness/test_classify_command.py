@@ -1,10 +1,15 @@
 """The classify command: feature tables in, cross-validated ROC AUC and a ROC figure out."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from benchmark.ground.errors import InputError
-from benchmark.harness.commands.classify import read_feature_table, run_classify
+from benchmark.harness.commands.classify import (
+    feature_table_path,
+    read_feature_table,
+    run_classify,
+)
 from tests.conftest import separable_features
 
 
@@ -26,8 +31,10 @@ def test_classify_writes_csv_and_roc(tmp_path, rng):
     results = run_classify(path, tmp_path / "out", repeats=1)
     written = pd.read_csv(tmp_path / "out" / "classification.csv")
     assert list(written.columns) == ["classifier", "repeat", "fold", "roc_auc", "sensitivity",
-                                     "specificity"]
+                                     "specificity", "threshold"]
     assert len(written) == len(results) == 15
+    assert written["threshold"].notna().all()  # one Youden threshold per fold
+    assert written["sensitivity"].mean() > 0.8  # separable: not stuck at 0 or 1
     assert (tmp_path / "out" / "roc.png").stat().st_size > 1000
 
 
@@ -43,3 +50,34 @@ def test_missing_label_column(tmp_path):
     path.write_text("case,f0\na,1\n")
     with pytest.raises(InputError, match="missing column 'label'"):
         read_feature_table(path)
+
+
+def test_a_column_without_values_is_left_out_with_a_note(tmp_path, rng):
+    path = _table(tmp_path, rng, f3=np.nan)
+    assert read_feature_table(path).features == ["f0", "f1", "f2"]
+    notes = []
+    run_classify(path, tmp_path / "out", repeats=1, n_jobs=1, note=notes.append)
+    assert notes == ["note: left out feature column(s) without any value: f3"]
+
+
+def test_a_table_whose_rows_mostly_miss_features_is_refused(tmp_path, rng):
+    f1 = np.where(np.arange(40) < 30, np.nan, 1.0)  # 30 of 40 rows miss f1
+    with pytest.raises(InputError, match="features missing for 30 of 40 cases; at most half"):
+        read_feature_table(_table(tmp_path, rng, f1=f1))
+    f1[:] = np.nan  # every row: the column is left out, the rest is classified
+    assert read_feature_table(_table(tmp_path, rng, f1=f1)).dropped == ["f1"]
+
+
+def test_classify_takes_the_diagnosis_stages_table_as_it_is(tmp_path, small_phantom):
+    from benchmark.harness.diagnosis import reference_features, write_feature_tables
+
+    write_feature_tables(tmp_path, {"reference": reference_features(small_phantom)},
+                         small_phantom)
+    path = feature_table_path(tmp_path, "reference")
+    table = read_feature_table(path)
+    assert len(table.cases) == len(small_phantom) and set(table.y) == {0, 1}
+    assert len(set(table.groups)) < len(table.cases)  # grouped by the phantom's patients
+    results = run_classify(path, tmp_path / "out", repeats=1, n_jobs=1)
+    assert len(results) == 15 and results["roc_auc"].dropna().between(0, 1).all()
+    with pytest.raises(InputError, match="this one has: reference"):
+        feature_table_path(tmp_path, "cae")

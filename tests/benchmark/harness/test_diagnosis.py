@@ -1,0 +1,125 @@
+"""The diagnosis stage: thresholds chosen on training parts, sources that cannot be classified."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_curve
+
+from baselines.classifiers import fit_classifier
+from benchmark.harness.diagnosis import (
+    CLASSIFICATION_COLUMNS,
+    DIAGNOSIS_CLASSIFIERS,
+    classify_sources,
+)
+
+N_CASES, N_FOLDS, SEED = 60, 3, 7
+
+
+@pytest.fixture(scope="module")
+def stage():
+    """Cases, a grouped 3-fold split, and two sources: overlapping features and empty masks."""
+    rng = np.random.default_rng(11)
+    y = np.tile([0, 1], N_CASES // 2)
+    x = rng.normal(0, 1, (N_CASES, 4))
+    x[:, 0] += 1.5 * y
+    ids = [f"c{i:02d}" for i in range(N_CASES)]
+    cases = [SimpleNamespace(id=i, label=int(label), patient=f"p{k // 2}")
+             for k, (i, label) in enumerate(zip(ids, y, strict=True))]
+    patients = np.arange(N_CASES) // 2
+    folds = []
+    for k in range(N_FOLDS):
+        test = [i for i, p in zip(ids, patients, strict=True) if p % N_FOLDS == k]
+        rest = [i for i in ids if i not in test]
+        folds.append({"fold": k, "train": rest[:-6], "val": rest[-6:], "test": test})
+    reference = pd.DataFrame(x, columns=[f"f{j}" for j in range(4)])
+    reference.insert(0, "case", ids)
+    empty = reference.copy()
+    empty.iloc[:, 1:] = np.nan
+    results, scores = classify_sources({"reference": reference, "cae": empty}, cases,
+                                       {"folds": folds}, seed=SEED)
+    return SimpleNamespace(x=x, y=y, ids=ids, cases=cases, folds=folds, results=results,
+                           scores=scores)
+
+
+def test_results_have_the_documented_columns(stage):
+    assert list(stage.results.columns) == CLASSIFICATION_COLUMNS
+    assert len(stage.results) == 2 * len(DIAGNOSIS_CLASSIFIERS) * N_FOLDS
+
+
+@pytest.mark.parametrize("name", DIAGNOSIS_CLASSIFIERS)
+def test_threshold_is_youdens_on_the_training_part(stage, name):
+    index = {case: k for k, case in enumerate(stage.ids)}
+    for fold in stage.folds:
+        train = [index[i] for i in fold["train"] + fold["val"]]
+        groups = np.array([stage.cases[k].patient for k in train])
+        # the inner out-of-fold scores, recomputed; Youden's cut found by roc_curve
+        model = fit_classifier(name, stage.x[train], stage.y[train], groups,
+                               seed=SEED + fold["fold"], tune=name != "random_forest")
+        fpr, tpr, cuts = roc_curve(stage.y[train], model.oof_scores_, drop_intermediate=False)
+        best = _first_max(tpr - fpr)
+        row = stage.results[(stage.results["mask_source"] == "reference")
+                            & (stage.results["classifier"] == name)
+                            & (stage.results["fold"] == fold["fold"])].iloc[0]
+        assert cuts[best + 1] < row["threshold"] <= cuts[best]
+        # the test part's sensitivity and specificity are taken at that threshold
+        part = stage.scores[(stage.scores["mask_source"] == "reference")
+                            & (stage.scores["classifier"] == name)
+                            & (stage.scores["fold"] == fold["fold"])]
+        called = part["score"] >= row["threshold"]
+        assert (part["predicted"] == called).all()
+        assert row["sensitivity"] == pytest.approx(called[part["label"] == 1].mean())
+        assert row["specificity"] == pytest.approx((~called[part["label"] == 0]).mean())
+
+
+def test_svm_sensitivity_is_not_stuck_at_zero(stage):
+    svm = stage.results[(stage.results["mask_source"] == "reference")
+                        & (stage.results["classifier"] == "svm_rbf")]
+    assert svm["roc_auc"].mean() > 0.7
+    assert svm["sensitivity"].mean() > 0.3 and svm["specificity"].mean() > 0.3
+
+
+def test_a_source_of_empty_masks_gets_no_auc_and_a_reason(stage):
+    cae = stage.results[stage.results["mask_source"] == "cae"]
+    assert len(cae) == len(DIAGNOSIS_CLASSIFIERS) * N_FOLDS
+    assert cae[["roc_auc", "sensitivity", "specificity", "threshold"]].isna().all().all()
+    assert (cae["note"] == f"features missing for {N_CASES} of {N_CASES} cases "
+                           "(empty masks)").all()
+    assert "cae" not in set(stage.scores["mask_source"])
+    reference = stage.results[stage.results["mask_source"] == "reference"]
+    assert reference["note"].isna().all() and reference["roc_auc"].notna().all()
+
+
+def test_report_says_why_a_source_was_not_classified(stage, monkeypatch):
+    from reports import diagnosis, plots
+
+    drawn = []
+
+    def roc_panels(scores, classifier, sources):
+        drawn.append(sources)
+        return {"src": "data:image/png;base64,", "alt": f"ROC of {classifier}"}
+
+    monkeypatch.setattr(plots, "roc_panels", roc_panels)
+    run = SimpleNamespace(record={"diagnosis": {"skipped": None}},
+                          classification=stage.results, scores=stage.scores)
+    section = diagnosis.diagnosis_section(run)
+    rows = {row["source"]: row for row in section["rows"]}
+    assert rows["cae"]["note"].startswith("features missing for 60 of 60")
+    assert rows["cae"]["values"] == [] and len(rows["reference"]["values"]) == 2
+    assert section["youden"] and section["n_folds"] == N_FOLDS
+    assert drawn == [["reference"]] * len(DIAGNOSIS_CLASSIFIERS)  # figures leave cae out
+    html = _render(section)
+    assert "not classified: features missing for 60 of 60 cases (empty masks)" in html
+    assert "Youden" in html
+
+
+def _render(section) -> str:
+    from reports.render import environment
+
+    return environment().get_template("_diagnosis.html.j2").render(diagnosis=section)
+
+
+def _first_max(j):
+    """The first (highest-threshold) cut whose J is the maximum, up to rounding."""
+    return int(np.flatnonzero(j >= j.max() - 1e-12)[0])
