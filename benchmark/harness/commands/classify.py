@@ -160,6 +160,9 @@ def cmd_classify(args) -> int:
         out = Path(args.out)
     elif Path(args.features).is_dir():  # never over the run's own results
         out = Path(args.features) / store.classify_dir(args.source or "reference")
+    elif (table.parent / store.RUN_JSON).is_file():  # a run's own table, named by its path
+        source = table.name.removeprefix("features_").removesuffix(".csv")
+        out = table.parent / store.classify_dir(source)
     else:
         out = table.parent
     results = run_classify(table, out, repeats=args.repeats, note=print)

@@ -81,3 +81,22 @@ def test_classify_takes_the_diagnosis_stages_table_as_it_is(tmp_path, small_phan
     assert len(results) == 15 and results["roc_auc"].dropna().between(0, 1).all()
     with pytest.raises(InputError, match="this one has: reference"):
         feature_table_path(tmp_path, "cae")
+
+
+def test_a_runs_own_table_is_classified_beside_the_runs_results(tmp_path, small_phantom):
+    """Given ``RUN_DIR/features_<source>.csv``, the output goes to ``classify_<source>/``."""
+    from benchmark.ground import store
+    from benchmark.harness.cli import main
+    from benchmark.harness.diagnosis import reference_features, write_feature_tables
+
+    write_feature_tables(tmp_path, {"reference": reference_features(small_phantom)},
+                         small_phantom)
+    (tmp_path / store.RUN_JSON).write_text("{}")
+    own = tmp_path / store.CLASSIFICATION_CSV
+    own.write_text("mask_source,classifier,fold,roc_auc\n")  # the run's own results
+    before = own.read_bytes()
+    assert main(["classify", str(tmp_path / store.features_csv("reference")),
+                 "--repeats", "1"]) == 0
+    assert own.read_bytes() == before
+    written = pd.read_csv(tmp_path / store.classify_dir("reference") / store.CLASSIFICATION_CSV)
+    assert {"roc_auc", "sensitivity", "specificity", "threshold"} <= set(written.columns)
