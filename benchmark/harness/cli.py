@@ -203,7 +203,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                        "(roi-looseness: every semi-automatic one)")
     which.add_argument("--methods", type=_method_list, help="comma-separated method names "
                        "(default: the "
-                       "study's set, see the README's Studies section)")
+                       "study's set, listed in docs/studies.md)")
     _run_options(study, "study")
 
     sub.add_parser("list", help="registered methods and datasets")
