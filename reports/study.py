@@ -220,6 +220,24 @@ def shows_difference(change: dict) -> bool:
     return round(change["low"], 3) > 0 or round(change["high"], 3) < 0
 
 
+def _change_text(change: dict) -> str:
+    """A change as the table prints it; one that is zero is not written as a difference.
+
+    Examples
+    --------
+    >>> _change_text({"identical": False, "change": -0.0312, "low": -0.05, "high": -0.012})
+    '-0.031 [-0.050, -0.012]'
+    >>> _change_text({"identical": False, "change": 1e-5, "low": 1e-5, "high": 2e-5})
+    'no change at three decimals'
+    """
+    if change["identical"]:
+        return "no change (every case scores the same)"
+    values = (change["change"], change["low"], change["high"])
+    if all(np.isfinite(v) and round(v, 3) == 0 for v in values):
+        return "no change at three decimals"
+    return f"{_signed(values[0])} [{_signed(values[1])}, {_signed(values[2])}]"
+
+
 def _methods_in_order(summary: pd.DataFrame) -> list[str]:
     """Methods by track (ROI given first), then by mean Dice at the last level, floors last."""
     last = summary[summary["level"] == summary["level"].iloc[-1]]
@@ -281,9 +299,7 @@ def change_table(table: pd.DataFrame, summary: pd.DataFrame, levels: list[dict],
         for change in by_method[method]:
             significant = bool(shows_difference(change) and np.isfinite(change["p_holm"])
                                and change["p_holm"] < ALPHA)
-            text = ("no change (every case scores the same)" if change["identical"] else
-                    f"{_signed(change['change'])} [{_signed(change['low'])}, "
-                    f"{_signed(change['high'])}]")
+            text = _change_text(change)
             values.append({"text": text, "p": fmt_p(change["p_holm"]),
                            "fold_test": change["test"] == FOLD_TEST,
                            "significant": significant})

@@ -145,7 +145,9 @@ def test_a_change_of_plus_zero_is_not_shown_as_a_difference():
     t = change_table(table, summarise(table), _levels("a", "b"), condition="as run",
                      reference="a", reference_label="level a")
     cell = next(row["values"][0] for row in t["rows"] if row["method"] == "m1")
-    assert cell["text"] == "+0.000 [+0.000, +0.000]" and not cell["significant"]
+    # printed as no change (it was "+0.000 [+0.000, +0.000]", in bold), never a finding
+    assert cell["text"] == "no change at three decimals" and not cell["significant"]
+    assert [f.split(" at ")[0] for f in t["findings"]] == ["m2"]  # m2's drop of 0.1 is
 
 
 def _deep_pair(rng, *, fold_sd=0.015, case_sd=0.01, n_folds=5, per_fold=12):
