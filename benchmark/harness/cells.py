@@ -57,6 +57,11 @@ class CellTask:
     #: fitted model also predicts and scores these (``metrics_<name>.csv``; a study's
     #: robustness to image quality).
     shifted: Mapping[str, tuple[Case, ...]] = field(default_factory=dict)
+    #: Name -> other ROI boxes (case id -> rectangle) for the same test cases: the fitted
+    #: model also predicts and scores its test cases with these (``metrics_<name>.csv``; a
+    #: study's models trained with one kind of box, tested with another).
+    shifted_rois: Mapping[str, Mapping[str, tuple[int, int, int, int]]] = field(
+        default_factory=dict)
 
     @property
     def model_seed(self) -> int:
@@ -105,6 +110,10 @@ def run_cell(task: CellTask) -> dict:
         shifted, seconds = predict_timed(model, list(cases), task.rois)
         store.write_csv(out / store.shifted_metrics_csv(name),
                         score_cell(task, model, list(cases), shifted, fit_s, seconds))
+    for name, rois in task.shifted_rois.items():
+        boxed, seconds = predict_timed(model, test, rois)
+        store.write_csv(out / store.shifted_metrics_csv(name),
+                        score_cell(task, model, test, boxed, fit_s, seconds))
     record = {"method": task.method, "level": task.level, "family": model.family,
               "needs_roi": bool(model.needs_roi), "fold": task.fold,
               "seed_index": task.seed_index, "seed": task.model_seed, "n_fit": model.n_fit_,

@@ -6,7 +6,6 @@ import os
 import sys
 import time
 
-from benchmark.ground.errors import InputError
 from benchmark.harness.commands import PROG
 from benchmark.harness.commands.run import default_profile
 from benchmark.harness.executors import default_jobs
@@ -22,9 +21,7 @@ def cmd_study(args) -> int:
     )
 
     study = get_study(args.name)
-    if study.semi_automatic_only and args.roi_margin is not None:
-        raise InputError(f"{study.name} draws the ROI boxes at its own margins; leave "
-                         "--roi-margin out")
+    study.check_options(roi_margin=args.roi_margin)
     names = None if args.methods is None else [n.strip() for n in args.methods.split(",")
                                                if n.strip()]
     methods = study_methods(study, names, every=args.all)

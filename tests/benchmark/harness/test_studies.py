@@ -77,11 +77,10 @@ def test_learning_curve_deep_cells_get_the_full_part_s_steps_per_fold(tmp_path):
     study, prof = STUDIES["learning-curve"], get_profile("standard")
     dataset = make_phantom(60, size=32)
     splits = make_splits(dataset, n_folds=3, seed=1)
-    plans = studies._plans(study, ["unet_roi", "otsu"],
-                           {lv.name: dataset for lv in study.levels}, splits,
-                           data="phantom", prof=prof, folds=3, seed=1, seeds=1,
-                           roi_margin=[0.1, 0.3], out=tmp_path, command=None,
-                           executor="sequential")
+    plans = study.plans(["unet_roi", "otsu"], {lv.name: dataset for lv in study.levels},
+                        splits, data="phantom", prof=prof, folds=3, seed=1, seeds=1,
+                        roi_margin=[0.1, 0.3], out=tmp_path, command=None,
+                        executor="sequential")
     full_train = {f["fold"]: len(f["train"]) for f in splits["folds"]}
     batch = prof.deep["batch_size"]
     checked = 0
@@ -98,10 +97,11 @@ def test_learning_curve_deep_cells_get_the_full_part_s_steps_per_fold(tmp_path):
             # as many steps as with the full training part, to within one epoch's
             assert full_steps <= steps < full_steps + steps_per_epoch(sizes[task.fold], batch)
             assert model.patience >= prof.deep["patience"]
-            checked += level.value < 1
-        factors = json.loads((plan.out / store.RUN_JSON).read_text())["settings"][
-            "study_level"]["epoch_factors"]
-        assert (level.value < 1) == bool(factors)
+            checked += level.params["fraction"] < 1
+        study_level = json.loads((plan.out / store.RUN_JSON).read_text())["settings"][
+            "study_level"]
+        assert study_level["params"] == level.params  # the typed level, in run.json
+        assert (level.params["fraction"] < 1) == bool(study_level["epoch_factors"])
     assert checked == 3 * 3  # three subsampled levels, three folds
 
 
@@ -120,29 +120,83 @@ def test_roi_looseness_draws_each_level_s_boxes_and_writes_one_long_table(tmp_pa
     assert done.stdout.strip() == f"study folder: {out}"
     record = json.loads((out / "study.json").read_text())
     assert record["status"] == "complete" and record["study"] == "roi-looseness"
+    study = STUDIES["roi-looseness"]
     levels = [lv["name"] for lv in record["levels"]]
-    assert levels == [lv.name for lv in STUDIES["roi-looseness"].levels]
+    assert levels == [lv.name for lv in study.levels]
+    # the levels are typed: their margins are parameters, the reference is marked
+    assert [lv["params"] for lv in record["levels"]] == [
+        {"roi_margin": [0.0, 0.0]}, {"roi_margin": [0.1, 0.3]}, {"roi_margin": [0.3, 0.6]},
+        {"roi_margin": [0.6, 1.0]}]
+    assert [lv["reference"] for lv in record["levels"]] == [False, True, False, False]
     table = results(out)
-    # one row per (level, method, fold, case): 40 test cases in each of 4 levels
-    assert len(table) == 4 * 2 * 40
-    assert set(table.groupby(["level", "method"]).size()) == {40}
+    # one row per (condition, level, method, fold, case): 40 test cases, 4 levels, 2 conditions
+    assert len(table) == 2 * 4 * 2 * 40
+    assert set(table.groupby(["condition", "level", "method"]).size()) == {40}
     cases = {c: np.load(out / "levels" / levels[0] / store.CASES_NPZ)[f"mask_{i}"]
              for i, c in enumerate(np.load(out / "levels" / levels[0] / store.CASES_NPZ)
                                    ["case_ids"].tolist())}
-    for level in STUDIES["roi-looseness"].levels:
-        rois = pd.read_csv(out / "levels" / level.name / store.ROIS_CSV, dtype={"case": str})
-        low, high = (float(v) for v in level.name.removeprefix("margin_").split("-"))
+    for level in record["levels"]:
+        rois = pd.read_csv(out / level["run_dir"] / store.ROIS_CSV, dtype={"case": str})
+        margin = tuple(level["params"]["roi_margin"])
         for row in rois.head(5).itertuples():  # the runner's draw at this level's margins
             assert (row.row_min, row.row_max, row.col_min, row.col_max) == draw_roi(
-                cases[row.case], seed=12345, case_id=row.case, margin=(low, high))
+                cases[row.case], seed=12345, case_id=row.case, margin=margin)
     # a looser box can only make the inscribed ellipse worse on average
-    ellipse = table[table["method"] == "roi_ellipse"].groupby("level")["dice"].mean()
+    matched = table[table["condition"] == "matched"]
+    ellipse = matched[matched["method"] == "roi_ellipse"].groupby("level")["dice"].mean()
     assert ellipse[levels[0]] > ellipse[levels[1]] > ellipse[levels[2]] > ellipse[levels[3]]
     html = (out / "report.html").read_text()
     assert "How much does a semi-automatic method depend" in html
     assert "Smoke test" in html and html.count("data:image/png;base64,") == 1
-    # the change table says its interval and its test answer different questions
-    assert "They can disagree, so <strong>bold</strong> needs both" in html
+    # the change tables are Holm families, and the report says over how many
+    assert "<strong>Bold</strong> is a finding and needs both" in html
+    assert html.count("after Holm over the 6 comparisons of this table") == 2 * 2
+
+
+@backend_independent
+def test_roi_looseness_tests_the_default_box_models_with_every_level_s_boxes(tmp_path):
+    out = tmp_path / "crossed"
+    studies.run_study("roi-looseness", ["region_growing", "roi_ellipse"], profile="quick",
+                      out=out, quiet=True)
+    table = results(out).set_index(["condition", "level", "method", "fold", "case"])
+    study = STUDIES["roi-looseness"]
+    default = study.reference().name
+    assert default == "margin_0.10-0.30"
+    transfer, matched = table.loc["trained at default"], table.loc["matched"]
+    # the same test cases, fold by fold, in both conditions at every level
+    assert transfer.index.equals(matched.index)
+    # the default level's cells fitted once and scored the other levels' boxes beside
+    cell = out / "levels" / default / "cells" / "region_growing" / "fold_0"
+    assert sorted(p.name for p in cell.glob("metrics_*.csv")) == [
+        f"metrics_{lv.name}.csv" for lv in study.levels if lv.name != default]
+    # the inscribed ellipse learns nothing from its training boxes: with a level's boxes
+    # it scores as that level's own run does, so the transfer rows use that level's boxes
+    ellipse = (transfer.xs("roi_ellipse", level="method")["dice"],
+               matched.xs("roi_ellipse", level="method")["dice"])
+    pd.testing.assert_series_equal(*ellipse)
+    # region growing is tuned with its training boxes: at the default level both conditions
+    # are one model, elsewhere the model tuned with 10-30 % boxes scores otherwise
+    grower = (transfer.xs("region_growing", level="method")["dice"],
+              matched.xs("region_growing", level="method")["dice"])
+    pd.testing.assert_series_equal(grower[0].loc[default], grower[1].loc[default])
+    assert not np.allclose(grower[0].loc["margin_0.00-0.00"],
+                           grower[1].loc["margin_0.00-0.00"])
+    # the default level's run folder says it was tested elsewhere (checked on resume)
+    run = json.loads((out / "levels" / default / store.RUN_JSON).read_text())
+    assert run["settings"]["study_level"]["tested_at"] == sorted(
+        lv.name for lv in study.levels if lv.name != default)
+
+
+def test_a_study_folder_of_the_untyped_format_is_not_continued(tmp_path):
+    out = tmp_path / "old"
+    out.mkdir()
+    settings = {"study": "roi-looseness", "data": "phantom", "profile": "quick", "folds": 2,
+                "seed": 12345, "seeds": 1, "roi_margin": None, "methods": ["roi_ellipse"]}
+    store.write_json(out / store.STUDY_JSON, {"massbench_study": 1, "settings": settings,
+                                              "status": "running"})
+    with pytest.raises(InputError, match="older massbench"):
+        _study(out)
+    assert sorted(p.name for p in out.iterdir()) == [store.STUDY_JSON]
 
 
 @backend_independent
@@ -232,7 +286,7 @@ def _study(out, **options):
 
 @backend_independent
 def test_a_study_killed_while_preparing_its_levels_continues(tmp_path, monkeypatch):
-    real = studies.prepare_run
+    real = studies.base.prepare_run
     calls = []
 
     def killed_on_the_second_level(*args, **kwargs):
@@ -243,12 +297,12 @@ def test_a_study_killed_while_preparing_its_levels_continues(tmp_path, monkeypat
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(studies, "prepare_run", killed_on_the_second_level)
+    monkeypatch.setattr(studies.base, "prepare_run", killed_on_the_second_level)
     with pytest.raises(KeyboardInterrupt):
         _study(tmp_path / "killed")
     record = json.loads((tmp_path / "killed" / store.STUDY_JSON).read_text())
     assert record["status"] == "preparing" and record["levels"] == []
-    monkeypatch.setattr(studies, "prepare_run", real)
+    monkeypatch.setattr(studies.base, "prepare_run", real)
     _study(tmp_path / "killed")  # the same command continues it
     _study(tmp_path / "whole")
     record = json.loads((tmp_path / "killed" / store.STUDY_JSON).read_text())
@@ -345,3 +399,6 @@ def test_robustness_with_a_deep_model_scores_its_default_training_at_every_level
     assert sorted(p.name for p in default.glob("fold_0/metrics_*.csv")) == [
         "metrics_difficulty_0.25.csv", "metrics_difficulty_0.75.csv",
         "metrics_difficulty_1.00.csv"]
+    # a deep model's changes are tested over the folds (each fold one training), and said so
+    html = (out / "report.html").read_text()
+    assert "p (Holm)" in html and " †</td>" in html
