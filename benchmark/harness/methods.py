@@ -1,10 +1,11 @@
 """Every method the runner can run: the classical segmenters and the deep models, one namespace.
 
 The harness is the one place that knows every family. The classical registry
-(:data:`baselines.registry.SEGMENTERS`, the two floors included) comes first, then the deep
-models (:data:`deep.models.MODELS`), automatic, then each again as ``<model>_roi`` in the ROI
-track (semi-automatic: the model sees the ROI crop); ``run --all`` runs them in this order,
-``list`` prints them and ``--methods`` is checked against them. Importing the deep registry
+(:data:`baselines.registry.SEGMENTERS`, the floors and the reference ``roi_ellipse``
+included) comes first, then the deep models (:data:`deep.models.MODELS`), automatic, then
+each again as ``<model>_roi`` in the ROI track (semi-automatic: the model sees the ROI
+crop); ``run --all`` runs them in this order, ``list`` prints them and ``--methods`` is
+checked against them. Importing the deep registry
 imports Keras, and the classical one scikit-learn and scikit-image, so both happen only when
 a function needs them: :data:`METHOD_NAMES` and :data:`METHOD_ALIASES` (checked against the
 registries by a test) let the command line answer a misspelled name at once.
@@ -26,7 +27,7 @@ from benchmark.harness.profiles import Profile
 METHOD_NAMES = (
     "otsu", "region_growing", "region_growing_auto", "chan_vese", "chan_vese_auto",
     "geodesic_active_contour", "geodesic_active_contour_auto", "radial_maxvar", "pixel_rf",
-    "pixel_svm", "roi_ellipse", "prior_disk",
+    "pixel_svm", "roi_ellipse", "box_ellipse", "box_shape", "prior_disk", "prior_mask",
     "cae", "unet_course", "unet", "attention_unet", "unet_roi", "attention_unet_roi",
 )
 #: Other names of methods (:data:`baselines.registry.ALIASES`, without importing it).
