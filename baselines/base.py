@@ -53,6 +53,8 @@ class Segmenter(BaseEstimator):
     learns = False
     #: The classical methods segment, and are timed, one image at a time.
     batch_predict = False
+    #: A classical fit is deterministic for its parameters: one training seed says it all.
+    stochastic = False
     tuning_grid: dict[str, list] = {}
     _parameter_constraints: dict = {}
 

@@ -155,6 +155,9 @@ class DeepSegmenter(BaseEstimator):
     family = "deep"
     #: A model predicts a batch of images in one call; the runner times the call.
     batch_predict = True
+    #: Training draws the initial weights and the batches from ``seed``: two seeds, two
+    #: models.
+    stochastic = True
     _parameter_constraints = {
         "model": [StrOptions(set(MODELS))],
         "input_size": [Interval(Integral, 8, None, closed="left")],

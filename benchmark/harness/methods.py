@@ -56,6 +56,10 @@ class MethodInfo:
         Parameters tuned on the training data (classical methods).
     architecture : dict
         The model builder's arguments with their defaults (deep models).
+    stochastic : bool
+        Whether two training seeds give two models (the estimator's class attribute
+        ``stochastic``: True for the deep models, whose training draws initial weights and
+        batches from a seed; False for the classical methods and the floors).
     """
 
     name: str
@@ -65,6 +69,7 @@ class MethodInfo:
     parameters: dict = field(default_factory=dict)
     tuned: tuple = ()
     architecture: dict = field(default_factory=dict)
+    stochastic: bool = False
 
 
 @contextlib.contextmanager
@@ -141,7 +146,8 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
         estimator = factory()
         methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
                                    description, estimator.get_params(),
-                                   tuple(sorted(estimator.tuning_grid)))
+                                   tuple(sorted(estimator.tuning_grid)),
+                                   stochastic=bool(estimator.stochastic))
     if deep:
         from deep.training import DeepSegmenter
 
@@ -156,7 +162,7 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
                 description += ", on the ROI crop (pasted back; background outside the ROI)"
             methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
                                        description, training | {"use_roi": use_roi}, (),
-                                       architecture)
+                                       architecture, stochastic=bool(estimator.stochastic))
     return methods
 
 

@@ -36,6 +36,7 @@ def test_every_family_has_one_fit_and_predict_signature(name, estimator):
         assert fit[keyword].kind is inspect.Parameter.KEYWORD_ONLY, (name, keyword)
     assert predict["rois"].kind is inspect.Parameter.KEYWORD_ONLY
     assert estimator.family in FAMILIES
+    assert isinstance(estimator.stochastic, bool)
     assert isinstance(estimator.batch_predict, bool)
     assert list(inspect.signature(estimator.save).parameters) == ["folder"]
     assert list(inspect.signature(estimator.fit_record).parameters) == []
@@ -86,6 +87,8 @@ def test_the_deep_roi_track_is_registered_and_made_semi_automatic():
     info = all_methods()
     assert info["unet_roi"].needs_roi and not info["unet"].needs_roi
     assert info["unet_roi"].family == "deep"
+    assert info["unet_roi"].stochastic and info["cae"].stochastic
+    assert not any(i.stochastic for i in info.values() if i.family != "deep")
     standard = get_profile("standard")
     roi_model = make_method("unet_roi", standard, seed=3)
     # the model's own settings (half width), then the ROI track's (32 px)
