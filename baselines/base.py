@@ -79,8 +79,8 @@ class Segmenter(BaseEstimator):
             ROI rectangles (required when ``needs_roi``).
         val : tuple, optional
             The validation part, ``(images, masks)`` or ``(images, masks, rois)``: the cases
-            tuning candidates are scored on. Without it they are scored on the training
-            part itself (in-sample).
+            tuning candidates are scored on. Without it, or with no case in it, they are
+            scored on the training part itself (in-sample).
 
         Returns
         -------
