@@ -53,6 +53,8 @@ class Segmenter(BaseEstimator):
     learns = False
     #: The classical methods segment, and are timed, one image at a time.
     batch_predict = False
+    #: A classical fit is deterministic for its parameters: one training seed says it all.
+    stochastic = False
     tuning_grid: dict[str, list] = {}
     _parameter_constraints: dict = {}
 
@@ -77,8 +79,8 @@ class Segmenter(BaseEstimator):
             ROI rectangles (required when ``needs_roi``).
         val : tuple, optional
             The validation part, ``(images, masks)`` or ``(images, masks, rois)``: the cases
-            tuning candidates are scored on. Without it they are scored on the training
-            part itself (in-sample).
+            tuning candidates are scored on. Without it, or with no case in it, they are
+            scored on the training part itself (in-sample).
 
         Returns
         -------

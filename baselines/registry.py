@@ -10,7 +10,7 @@ from functools import partial
 
 from baselines.active_contours import ChanVese, GeodesicActiveContour
 from baselines.base import Segmenter
-from baselines.floors import PriorDisk, RoiEllipse
+from baselines.floors import BoxEllipse, BoxShape, PriorDisk, PriorMask, RoiEllipse
 from baselines.pixel_classifiers import PixelLinearSVM, PixelRandomForest
 from baselines.radial import RadialMaxVariance
 from baselines.region_growing import OtsuThreshold, RegionGrowing
@@ -31,8 +31,15 @@ SEGMENTERS = {
                       "the course's radial max-variance algorithm (Delogu et al. 2007)"),
     "pixel_rf": (PixelRandomForest, "random forest on multiscale pixel features"),
     "pixel_svm": (PixelLinearSVM, "linear SVM on multiscale pixel features"),
-    "roi_ellipse": (RoiEllipse, "floor: the ellipse inscribed in the ROI box (reads no pixel)"),
+    "roi_ellipse": (RoiEllipse,
+                    "reference: the ellipse inscribed in the ROI box (reads no pixel)"),
+    "box_ellipse": (BoxEllipse, "floor: the training lesions' mean extent and centre in their "
+                                "ROI boxes, as an ellipse (reads no pixel)"),
+    "box_shape": (BoxShape, "floor: the training masks' mean shape in box coordinates, "
+                            "thresholded (reads no pixel)"),
     "prior_disk": (PriorDisk, "floor: the training lesions' mean disk (reads no pixel)"),
+    "prior_mask": (PriorMask, "floor: the training masks' mean in image coordinates, "
+                              "thresholded (reads no pixel)"),
 }
 
 #: Short names accepted by ``segment --method``.
@@ -62,7 +69,8 @@ def rule_based_semi_automatic() -> list[str]:
     """Names of the methods that segment from an ROI without learning from masks.
 
     These are the methods that can make a reference set from raw crops and ROIs alone (the
-    ``segment`` command), as the course made its own.
+    ``segment`` command), as the course made its own: classical ones only (the floors and the
+    references read no pixel).
     """
     return [name for name, (factory, _) in SEGMENTERS.items()
-            if factory().needs_roi and not factory().learns and factory().family != "floor"]
+            if factory().needs_roi and not factory().learns and factory().family == "classical"]

@@ -3,7 +3,13 @@
 In the ROI track (``DeepSegmenter(use_roi=True)``) a model sees the ROI box plus a context
 margin of :data:`ROI_CONTEXT` of the box's size on each side (the same for every model),
 resized to its grid; its prediction is resized back to the crop and pasted into the image,
-everything outside the ROI box being background.
+everything outside the ROI box being background. :func:`through_model_grid` is that path,
+once, for predictions and for :func:`mask_round_trip` (a reference mask sent through it and
+back: the resolution ceiling of a model of that input size).
+
+Training targets are soft: a mask is resized to the model's grid as the images are (bilinear,
+antialiased), so a cell holds (about) the share of it the lesion covers, the value a perfect
+model of that grid would output.
 
 Augmentation (random flips, 90-degree rotations, small intensity scale and offset) is done
 in NumPy inside a ``keras.utils.PyDataset`` from a seeded generator, so that the same seed
@@ -115,13 +121,24 @@ def to_model_grid(images, size: int) -> np.ndarray:
 
 
 def masks_to_model_grid(masks, size: int) -> np.ndarray:
-    """Resize bool masks to (n, size, size, 1) float32 in {0, 1} (nearest-neighbour)."""
-    out = np.empty((len(masks), size, size, 1), dtype=np.float32)
-    for i, mask in enumerate(masks):
-        mask = np.asarray(mask, dtype=bool)
-        out[i, ..., 0] = mask if mask.shape == (size, size) else resize(
-            mask.astype(np.float32), (size, size), order=0, anti_aliasing=False) > 0.5
-    return out
+    """Resize masks to soft targets: (n, size, size, 1) float32 area fractions in [0, 1].
+
+    Each mask goes, as a float {0, 1} image, through the resize of the images
+    (:func:`to_model_grid`: bilinear, antialiased), so a cell of a coarser grid holds about
+    the share of it the lesion covers (the antialiasing filter spreads an edge over a cell
+    or so); a mask already on the grid stays {0, 1}.
+
+    Examples
+    --------
+    >>> m = np.zeros((8, 8), bool); m[:4, :2] = True
+    >>> grid = masks_to_model_grid([m], 4)
+    >>> grid.shape, bool(grid.min() >= 0 and grid.max() <= 1), round(float(grid.mean()), 3)
+    ((1, 4, 4, 1), True, 0.125)
+    >>> sorted(set(masks_to_model_grid([m], 8).ravel().tolist()))
+    [0.0, 1.0]
+    """
+    grid = to_model_grid([np.asarray(m, dtype=bool).astype(np.float32) for m in masks], size)
+    return np.clip(grid, 0.0, 1.0, out=grid)
 
 
 def to_image_grid(probabilities: np.ndarray, shape) -> np.ndarray:
@@ -129,6 +146,80 @@ def to_image_grid(probabilities: np.ndarray, shape) -> np.ndarray:
     if probabilities.shape == tuple(shape):
         return probabilities
     return resize(probabilities, shape, order=1, anti_aliasing=False, preserve_range=True)
+
+
+def through_model_grid(arrays, size: int, predict, *, rois=None) -> list[np.ndarray]:
+    """Send 2-D arrays down a model's path to its grid, through ``predict``, and back.
+
+    The path of :meth:`deep.training.DeepSegmenter.predict_proba`: automatic (``rois`` None),
+    each array is resized to the model grid (:func:`to_model_grid`), ``predict`` maps the
+    batch, and each result is resized back to its array's own grid (:func:`to_image_grid`).
+    With ``rois`` (the ROI track), each array is first cut to its crop (:func:`crop_box`,
+    :func:`crop`) and each result pasted back (:func:`paste`), 0 outside the ROI box.
+
+    Parameters
+    ----------
+    arrays : sequence of (M, N) array_like
+        Images (or masks as floats).
+    size : int
+        The model grid's side.
+    predict : callable
+        (n, size, size, 1) float32 -> (n, size, size, 1) (a model's prediction; the identity
+        for a round trip).
+    rois : sequence of tuple, optional
+        One ROI box per array (the ROI track).
+
+    Returns
+    -------
+    list of (M, N) ndarray of float32
+        Each on its array's own grid.
+
+    Examples
+    --------
+    >>> back = through_model_grid([np.ones((10, 12))], 4, lambda x: x, rois=[(2, 5, 3, 8)])
+    >>> back[0].shape, float(back[0].sum()), float(back[0][2:6, 3:9].sum())
+    ((10, 12), 24.0, 24.0)
+    """
+    arrays = [np.asarray(a) for a in arrays]
+    if rois is None:
+        inputs, boxes = arrays, None
+    else:
+        boxes = [crop_box(roi, a.shape) for a, roi in zip(arrays, rois, strict=True)]
+        inputs = [crop(a, box) for a, box in zip(arrays, boxes, strict=True)]
+    out = np.asarray(predict(to_model_grid(inputs, size)), dtype=np.float32)[..., 0]
+    back = [to_image_grid(p, np.shape(a)) for p, a in zip(out, inputs, strict=True)]
+    if rois is None:
+        return back
+    return [paste(p, box, roi, a.shape) for p, box, roi, a in
+            zip(back, boxes, rois, arrays, strict=True)]
+
+
+def mask_round_trip(masks, size: int, *, rois=None) -> list[np.ndarray]:
+    """Each mask sent through a model's path to its grid and back, untouched on the grid.
+
+    What a perfect model of input ``size`` would answer (its output on the grid is the soft
+    target, :func:`masks_to_model_grid`), before the threshold: the resolution ceiling's
+    probabilities.
+
+    Parameters
+    ----------
+    masks : sequence of (M, N) array_like of bool
+    size : int
+    rois : sequence of tuple, optional
+        The ROI boxes, for a model of the ROI track (crop, resize, back, paste).
+
+    Returns
+    -------
+    list of (M, N) ndarray of float32 in [0, 1]
+
+    Examples
+    --------
+    >>> m = np.zeros((8, 8), bool); m[2:6, 2:6] = True
+    >>> bool(((mask_round_trip([m], 8)[0] >= 0.5) == m).all())  # on the grid: unchanged
+    True
+    """
+    floats = [np.asarray(m, dtype=bool).astype(np.float32) for m in masks]
+    return through_model_grid(floats, size, lambda grid: np.clip(grid, 0.0, 1.0), rois=rois)
 
 
 class AugmentedBatches(keras.utils.PyDataset):

@@ -4,6 +4,11 @@ The Dice part of the loss is Keras' own ``keras.losses.Dice``; both objects are 
 and serialise through ``get_config``, so a saved model loads on any backend (with or without
 compile).
 
+The training targets are soft (area fractions in [0, 1] on the model grid,
+:func:`deep.data.masks_to_model_grid`): the cross-entropy and the soft Dice of the loss take
+them as they are; the metrics binarise the reference (a cell above 0.5 is lesion), so
+:class:`DiceScore` scores as the benchmark scores a thresholded prediction.
+
 Empty masks follow the benchmark's convention (:func:`benchmark.ground.metrics.dice_score`,
 averaged with ``nanmean``): the Dice of an image whose reference and thresholded prediction
 are both empty is undefined, so :class:`DiceScore` leaves that image out of its mean, and

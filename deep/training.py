@@ -9,7 +9,13 @@ writes a ``.keras`` checkpoint (architecture and weights, no optimizer state) an
 ``history.csv``; ``predict(images)`` resizes each image to the model's grid, predicts,
 resizes the probabilities back to the image's own grid and thresholds them (at 0.5, or at
 the threshold tuned on the validation part). The contract is the one of
-:mod:`benchmark.ground.segmenter`, shared with the classical methods.
+:mod:`benchmark.ground.segmenter`, shared with the classical methods. The targets are soft
+(the masks resized to the grid as area fractions, :func:`deep.data.masks_to_model_grid`);
+``resolution_ceiling(masks)`` sends reference masks down the prediction's own path and back
+(:func:`deep.data.through_model_grid`): what a perfect model of that input size scores.
+
+A validation part with no cases counts as none: training runs its epochs and keeps the last
+weights (stopped ``"cap"``), and a tuned threshold stays 0.5; the fit record says so.
 
 With ``use_roi=True`` the model is semi-automatic (the ROI track): it trains on, and
 predicts, the ROI box plus a fixed context margin (:func:`deep.data.crop_box`), and its
@@ -38,9 +44,9 @@ from deep.data import (
     AugmentedBatches,
     crop,
     crop_box,
+    mask_round_trip,
     masks_to_model_grid,
-    paste,
-    to_image_grid,
+    through_model_grid,
     to_model_grid,
 )
 from deep.device import backend_name, describe_device, make_deterministic, set_mixed_precision
@@ -155,6 +161,9 @@ class DeepSegmenter(BaseEstimator):
     family = "deep"
     #: A model predicts a batch of images in one call; the runner times the call.
     batch_predict = True
+    #: Training draws the initial weights and the batches from ``seed``: two seeds, two
+    #: models.
+    stochastic = True
     _parameter_constraints = {
         "model": [StrOptions(set(MODELS))],
         "input_size": [Interval(Integral, 8, None, closed="left")],
@@ -221,8 +230,10 @@ class DeepSegmenter(BaseEstimator):
             ROI rectangles, required with ``use_roi`` (not used otherwise).
         val : tuple, optional
             The validation part, ``(images, masks)`` or ``(images, masks, rois)``: early
-            stopping and the threshold are chosen on it. Without it, training runs all
-            ``epochs`` and keeps the last weights (nothing is held out of the training part).
+            stopping and the threshold are chosen on it. Without it (or with no case in it),
+            training runs all ``epochs`` and keeps the last weights (nothing is held out of
+            the training part), and ``tune_threshold`` keeps 0.5 (``threshold_source_``
+            says so).
         callbacks : list of keras.callbacks.Callback, optional
             Extra callbacks (progress, timing), run after the wrapper's own.
 
@@ -234,16 +245,16 @@ class DeepSegmenter(BaseEstimator):
             early stopping ended it; ``"cap"``: it ran all ``epochs`` without a plateau of
             ``patience`` epochs; ``"collapsed"``: every attempt collapsed, and the one with the
             lowest validation loss is kept), ``restarts_``, ``attempts_`` (seed, epochs run, best
-            epoch and how each attempt stopped), ``fit_s_``, ``backend_``, ``device_``,
-            ``checkpoint_``.
+            epoch and how each attempt stopped), ``n_val_`` (validation cases: 0 when there
+            were none), ``threshold_source_`` (``"fixed"``, ``"validation"``, or
+            ``"fixed: no validation cases"`` when ``tune_threshold`` had none to tune on),
+            ``fit_s_``, ``backend_``, ``device_``, ``checkpoint_``.
         """
         train, held = check_fit_inputs(images, masks, rois, val, needs_roi=self.needs_roi,
                                        owner=type(self).__name__)
         self._validate_params()
-        if self.tune_threshold and held is None:
-            raise ValueError("The 'tune_threshold' parameter of DeepSegmenter chooses the "
-                             "threshold on the validation part: pass val=(images, masks) to "
-                             "fit, or set tune_threshold=False")
+        if held is not None and len(held) == 0:  # an empty validation part is none
+            held = None
         images, masks = self._inputs(train), self._inputs(train, masks=True)
         if held is not None:
             val_images, val_masks = self._inputs(held), self._inputs(held, masks=True)
@@ -286,8 +297,13 @@ class DeepSegmenter(BaseEstimator):
         self.restarts_ = len(self.attempts_) - 1
         self.checkpoint_ = str(checkpoint)
         self.workdir_ = str(workdir)
+        self.n_val_ = 0 if held is None else len(held)
         self.threshold_ = 0.5
-        if self.tune_threshold:  # on the validation images as predict answers them
+        self.threshold_source_ = "fixed"
+        if self.tune_threshold and held is None:
+            self.threshold_source_ = "fixed: no validation cases"
+        elif self.tune_threshold:  # on the validation images as predict answers them
+            self.threshold_source_ = "validation"
             probabilities = self.predict_proba(held.images, rois=held.rois if self.use_roi
                                                else None)
             scores = [np.nanmean([dice_score(m, p >= t) for m, p in
@@ -375,11 +391,13 @@ class DeepSegmenter(BaseEstimator):
         return [crop(a, crop_box(roi, np.shape(a))) for a, roi in
                 zip(arrays, part.rois, strict=True)]
 
-    def _probabilities(self, images):
-        x = to_model_grid(images, self.input_size)
-        out = self.model_.predict(x, batch_size=max(1, self.batch_size), verbose=0)
-        probs = np.asarray(out, dtype=np.float32)[..., 0]
-        return [to_image_grid(p, np.shape(im)) for p, im in zip(probs, images, strict=True)]
+    def _model_path(self, part) -> dict:
+        """The arguments of :func:`deep.data.through_model_grid` that a part's path takes."""
+        return {"size": self.input_size, "rois": part.rois if self.use_roi else None}
+
+    def _predict_grid(self, x):
+        """The model's probabilities on its grid: (n, s, s, 1) -> (n, s, s, 1)."""
+        return self.model_.predict(x, batch_size=max(1, self.batch_size), verbose=0)
 
     def predict_proba(self, images, *, rois=None):
         """Foreground probability of every pixel, on each image's own grid.
@@ -390,15 +408,45 @@ class DeepSegmenter(BaseEstimator):
             raise ValueError("this DeepSegmenter is not fitted yet; call fit first")
         part = check_part(images, rois=rois, needs_roi=self.needs_roi,
                           owner=type(self).__name__)
-        probabilities = self._probabilities(self._inputs(part))
-        if not self.use_roi:
-            return probabilities
-        return [paste(p, crop_box(roi, np.shape(im)), roi, np.shape(im)) for p, im, roi in
-                zip(probabilities, part.images, part.rois, strict=True)]
+        return through_model_grid(part.images, predict=self._predict_grid,
+                                  **self._model_path(part))
 
     def predict(self, images, *, rois=None):
         """Bool masks on each image's own grid (``rois`` is required with ``use_roi``)."""
         return [p >= self.threshold_ for p in self.predict_proba(images, rois=rois)]
+
+    def resolution_ceiling(self, masks, *, rois=None) -> list[np.ndarray]:
+        """What a perfect model of this input size would predict: each mask down and back.
+
+        Each reference mask goes down exactly the path of :meth:`predict_proba` (automatic:
+        resized to the model grid and back; with ``use_roi``: cropped with its context,
+        resized, back, pasted into its ROI box) with the model replaced by the identity, and
+        is thresholded as :meth:`predict` thresholds (at ``threshold_`` when fitted, else
+        0.5). Works before ``fit`` (the input size is a parameter).
+
+        Parameters
+        ----------
+        masks : sequence of (M, N) array_like of bool
+            Reference masks.
+        rois : sequence of tuple, optional
+            Their ROI boxes (required with ``use_roi``).
+
+        Returns
+        -------
+        list of (M, N) ndarray of bool
+
+        Examples
+        --------
+        >>> m = np.zeros((64, 64), bool); m[20:40, 10:50] = True
+        >>> ceiling = DeepSegmenter(input_size=32).resolution_ceiling([m])[0]
+        >>> ceiling.shape, bool((ceiling == m).all())
+        ((64, 64), True)
+        """
+        self._validate_params()
+        part = check_part(masks, rois=rois, needs_roi=self.needs_roi,
+                          owner=type(self).__name__, what="mask")
+        threshold = getattr(self, "threshold_", 0.5)
+        return [p >= threshold for p in mask_round_trip(part.images, **self._model_path(part))]
 
     def save(self, folder) -> str:
         """Write the trained model to ``folder/model.keras``; return the file name.
@@ -417,4 +465,7 @@ class DeepSegmenter(BaseEstimator):
         return {"backend": self.backend_, "device": self.device_, "epochs_run": self.epochs_run_,
                 "best_epoch": self.best_epoch_, "stopped": self.stopped_,
                 "restarts": self.restarts_, "attempts": self.attempts_, "fit_s": self.fit_s_,
-                "threshold": self.threshold_, "dtype_policy": self.dtype_policy_}
+                "threshold": self.threshold_, "threshold_source": self.threshold_source_,
+                "n_val": self.n_val_, "dtype_policy": self.dtype_policy_,
+                **({} if self.n_val_ else {"validation": "no validation cases: trained every "
+                                                        "epoch, the last weights kept"})}

@@ -17,6 +17,10 @@ import pandas as pd
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
 
+#: Columns of ``metrics.csv`` that older runs lack (NaN there): the resolution ceiling's Dice
+#: and whether the automatic seed hit the lesion (see ``benchmark.harness.cells``).
+ADDED_METRIC_COLUMNS = ("ceiling_dice", "seed_hit")
+
 
 @dataclass
 class RunData:
@@ -116,6 +120,10 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
                 histories[method, fold["fold"]] = _read_csv(cell / store.HISTORY_CSV)
     if "seed" not in metrics:  # a run made before training seeds were counted
         metrics.insert(metrics.columns.get_loc("fold") + 1, "seed", 0)
+    for column in ADDED_METRIC_COLUMNS:  # a run made before they were measured
+        if column not in metrics:
+            metrics.insert(metrics.columns.get_loc("fit_s") if "fit_s" in metrics
+                           else len(metrics.columns), column, np.nan)
     return RunData(path=path, record=record, splits=splits, metrics=metrics,
                    classification=classification, scores=scores, seed_cells=seed_cells,
                    histories=histories)

@@ -16,9 +16,16 @@ this contract:
     Writes the fitted model into ``folder`` (atomically) and returns the file's name.
 ``fit_record() -> dict``
     JSON-ready facts of the fit that a run records (tuned parameters, epochs, device, ...).
-``family`` (``"classical"``, ``"deep"``, ``"floor"``), ``needs_roi`` (semi-automatic or not) and
-``batch_predict`` (True when one call on many images is the way to time it; False when each
-image is segmented, and timed, on its own).
+``family`` (one of :data:`FAMILIES`: ``"classical"``, ``"deep"``, ``"floor"`` (a predictor
+that reads no pixel, learned on the training part; a track's floor is its strongest floor
+that ran) or ``"reference"`` (a plain reference that reads no pixel and is no floor)),
+``needs_roi`` (semi-automatic or not), ``batch_predict`` (True when one call on many images
+is the way to time it; False when each image is segmented, and timed, on its own) and
+``stochastic`` (True when two training seeds give two models).
+
+Optional: ``resolution_ceiling(masks, *, rois=None)`` (each reference mask sent through the
+method's own resize path and back: what a perfect model could score) and
+``predict_seeds(images, *, rois=None)`` (the automatic seed point of each image).
 
 :func:`check_part` is the input check both families call at that boundary.
 """
@@ -30,6 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.ground.roi import check_roi
+
+#: The families of methods (``family`` of an estimator).
+FAMILIES = ("classical", "deep", "floor", "reference")
 
 
 @dataclass(frozen=True)

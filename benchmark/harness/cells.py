@@ -20,12 +20,17 @@ import pandas as pd
 
 from benchmark.ground import store
 from benchmark.ground.data.records import Case
-from benchmark.ground.metrics import METRICS, score_masks
+from benchmark.ground.metrics import METRICS, dice_score, score_masks
 from benchmark.harness.profiles import Profile
 
-#: Columns of ``metrics.csv``, in order.
+#: Columns of ``metrics.csv``, in order. Beside the metrics: ``ceiling_dice``, the Dice of the
+#: method's resolution ceiling (its ``resolution_ceiling`` mask: the reference sent through
+#: its own resize path and back) against the reference, and ``seed_hit``, 1.0 when the
+#: method's automatic seed (``predict_seeds``) lies inside the reference mask, else 0.0; each
+#: NaN for a method without that optional method.
 METRIC_COLUMNS = ["method", "family", "needs_roi", "fold", "seed", "case", "patient", "label",
-                  *METRICS, "tp", "fp", "fn", "tn", "empty_flag", "fit_s", "predict_s"]
+                  *METRICS, "tp", "fp", "fn", "tn", "empty_flag", "ceiling_dice", "seed_hit",
+                  "fit_s", "predict_s"]
 #: Distance between the model seeds of two training seeds of one cell (more than any fold
 #: number, so no two (fold, seed) pairs share a model seed).
 SEED_STRIDE = 1000
@@ -172,17 +177,55 @@ def predict_timed(model, cases, rois: Mapping) -> tuple[list, list[float]]:
     return predicted, seconds
 
 
+def ceiling_dice(model, cases, rois: Mapping) -> list[float]:
+    """Per case, the Dice of the method's resolution ceiling; NaN for a method without one.
+
+    The ceiling is ``model.resolution_ceiling(masks, rois=...)``: each reference mask sent
+    through the method's own resize path and back, scored against the reference.
+    """
+    if not hasattr(model, "resolution_ceiling"):
+        return [np.nan] * len(cases)
+    _, masks, boxes = _arrays(cases, rois, model.needs_roi)
+    ceilings = model.resolution_ceiling(masks, rois=boxes)
+    return [float(dice_score(m, c)) for m, c in zip(masks, ceilings, strict=True)]
+
+
+def seed_hits(model, cases, rois: Mapping) -> list[float]:
+    """Per case, 1.0 when the method's automatic seed lies in the reference mask, else 0.0.
+
+    The seeds are ``model.predict_seeds(images, rois=...)``, one ``(row, col)`` per image
+    (rounded to the nearest pixel; a seed off the image, or None, misses). NaN for a method
+    without ``predict_seeds``.
+    """
+    if not hasattr(model, "predict_seeds"):
+        return [np.nan] * len(cases)
+    images, masks, boxes = _arrays(cases, rois, model.needs_roi)
+    seeds = model.predict_seeds(images, rois=boxes)
+    hits = []
+    for mask, seed in zip(masks, seeds, strict=True):
+        if seed is None:
+            hits.append(0.0)
+            continue
+        row, col = (int(np.rint(v)) for v in seed)
+        inside = 0 <= row < mask.shape[0] and 0 <= col < mask.shape[1]
+        hits.append(float(inside and bool(mask[row, col])))
+    return hits
+
+
 def score_cell(task: CellTask, model, test, predicted, fit_s: float,
                predict_s: list[float]) -> pd.DataFrame:
     """The cell's rows of ``metrics.csv``: every metric of every test case."""
     rows = []
-    for case, mask, seconds in zip(test, predicted, predict_s, strict=True):
+    ceilings, hits = ceiling_dice(model, test, task.rois), seed_hits(model, test, task.rois)
+    for case, mask, seconds, ceiling, hit in zip(test, predicted, predict_s, ceilings, hits,
+                                                 strict=True):
         scores = score_masks(case.mask[None], mask[None])
         rows.append({"method": task.method, "family": model.family,
                      "needs_roi": bool(model.needs_roi), "fold": task.fold,
                      "seed": task.seed_index, "case": case.id,
                      "patient": case.patient, "label": case.label,
                      **{k: v[0].item() for k, v in scores.items()},
+                     "ceiling_dice": ceiling, "seed_hit": hit,
                      "fit_s": fit_s, "predict_s": seconds})
     metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     metrics["label"] = metrics["label"].astype("Int64")

@@ -1,10 +1,11 @@
 """Every method the runner can run: the classical segmenters and the deep models, one namespace.
 
 The harness is the one place that knows every family. The classical registry
-(:data:`baselines.registry.SEGMENTERS`, the two floors included) comes first, then the deep
-models (:data:`deep.models.MODELS`), automatic, then each again as ``<model>_roi`` in the ROI
-track (semi-automatic: the model sees the ROI crop); ``run --all`` runs them in this order,
-``list`` prints them and ``--methods`` is checked against them. Importing the deep registry
+(:data:`baselines.registry.SEGMENTERS`, the floors and the reference ``roi_ellipse``
+included) comes first, then the deep models (:data:`deep.models.MODELS`), automatic, then
+each again as ``<model>_roi`` in the ROI track (semi-automatic: the model sees the ROI
+crop); ``run --all`` runs them in this order, ``list`` prints them and ``--methods`` is
+checked against them. Importing the deep registry
 imports Keras, and the classical one scikit-learn and scikit-image, so both happen only when
 a function needs them: :data:`METHOD_NAMES` and :data:`METHOD_ALIASES` (checked against the
 registries by a test) let the command line answer a misspelled name at once.
@@ -26,7 +27,7 @@ from benchmark.harness.profiles import Profile
 METHOD_NAMES = (
     "otsu", "region_growing", "region_growing_auto", "chan_vese", "chan_vese_auto",
     "geodesic_active_contour", "geodesic_active_contour_auto", "radial_maxvar", "pixel_rf",
-    "pixel_svm", "roi_ellipse", "prior_disk",
+    "pixel_svm", "roi_ellipse", "box_ellipse", "box_shape", "prior_disk", "prior_mask",
     "cae", "unet_course", "unet", "attention_unet", "unet_roi", "attention_unet_roi",
 )
 #: Other names of methods (:data:`baselines.registry.ALIASES`, without importing it).
@@ -55,6 +56,10 @@ class MethodInfo:
         Parameters tuned on the training data (classical methods).
     architecture : dict
         The model builder's arguments with their defaults (deep models).
+    stochastic : bool
+        Whether two training seeds give two models (the estimator's class attribute
+        ``stochastic``: True for the deep models, whose training draws initial weights and
+        batches from a seed; False for the classical methods and the floors).
     """
 
     name: str
@@ -64,6 +69,7 @@ class MethodInfo:
     parameters: dict = field(default_factory=dict)
     tuned: tuple = ()
     architecture: dict = field(default_factory=dict)
+    stochastic: bool = False
 
 
 @contextlib.contextmanager
@@ -140,7 +146,8 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
         estimator = factory()
         methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
                                    description, estimator.get_params(),
-                                   tuple(sorted(estimator.tuning_grid)))
+                                   tuple(sorted(estimator.tuning_grid)),
+                                   stochastic=bool(estimator.stochastic))
     if deep:
         from deep.training import DeepSegmenter
 
@@ -155,7 +162,7 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
                 description += ", on the ROI crop (pasted back; background outside the ROI)"
             methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
                                        description, training | {"use_roi": use_roi}, (),
-                                       architecture)
+                                       architecture, stochastic=bool(estimator.stochastic))
     return methods
 
 

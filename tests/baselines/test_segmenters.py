@@ -114,6 +114,17 @@ def test_the_validation_part_is_used_for_tuning_only(name, split):
         np.testing.assert_array_equal(x, y)
 
 
+def test_an_empty_validation_part_tunes_on_the_training_part(split):
+    # a tiny dataset's fold can have no validation case: tuning falls back as without val
+    train, _ = split
+    rois = user_rois(train)
+    images, masks = [c.image for c in train], [c.mask for c in train]
+    without = make_segmenter("radial_maxvar").fit(images, masks, rois=rois)
+    empty = make_segmenter("radial_maxvar").fit(images, masks, rois=rois, val=([], [], []))
+    assert empty.n_tuning_ == 0 and empty.tuning_results_ == without.tuning_results_
+    assert empty.tuned_params_ == without.tuned_params_
+
+
 def test_same_seed_gives_the_same_masks(split):
     train, test = split
     a = make_segmenter("pixel_svm", max_tuning_cases=6).fit(

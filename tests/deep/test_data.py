@@ -5,12 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmark.ground.metrics import dice_score
 from deep.data import (
     AugmentedBatches,
     crop,
     crop_box,
+    mask_round_trip,
     masks_to_model_grid,
     paste,
+    through_model_grid,
     to_image_grid,
     to_model_grid,
 )
@@ -144,16 +147,88 @@ def test_to_model_grid_gives_float32_on_the_square_grid():
     np.testing.assert_allclose(flat, 0.3, atol=1e-6)
 
 
-def test_masks_to_model_grid_gives_float32_masks_in_zero_one():
+def test_masks_to_model_grid_gives_soft_float32_targets_in_zero_one():
     rng = np.random.default_rng(1)
     masks = [rng.random((20, 30)) < 0.5, rng.random((16, 16)) < 0.5,
              (rng.random((13, 41)) < 0.5).astype(np.uint8), np.ones((9, 23), bool)]
     out = masks_to_model_grid(masks, 16)
     assert out.shape == (4, 16, 16, 1) and out.dtype == np.float32
-    assert set(np.unique(out)) <= {0.0, 1.0}
-    np.testing.assert_array_equal(out[1, ..., 0], masks[1])
-    assert out[3].all()  # a full mask stays full
-    assert 0 < out[0].mean() < 1
+    assert out.min() >= 0 and out.max() <= 1
+    np.testing.assert_array_equal(out[1, ..., 0], masks[1])  # on the grid: unchanged
+    np.testing.assert_allclose(out[3], 1, atol=1e-6)  # a full mask stays full
+    # soft: the same resize as the images, so the targets are the mask's area fractions
+    np.testing.assert_allclose(out[0], to_model_grid([masks[0].astype(float)], 16)[0])
+    assert 0 < out[0].mean() < 1 and len(np.unique(out[0])) > 2
+
+
+def test_a_soft_target_holds_the_share_of_a_cell_the_lesion_covers():
+    # a 64 px mask onto an 8 px grid: each cell is 8 x 8 pixels
+    mask = np.zeros((64, 64), bool)
+    mask[16:40, 8:32] = True  # 3 x 3 cells, whole
+    out = masks_to_model_grid([mask], 8)[0, ..., 0]
+    # away from the edges the cells are fully in or fully out
+    assert out[3, 2] == pytest.approx(1, abs=0.02) and out[6, 6] == pytest.approx(0, abs=0.02)
+    # the area is kept: the grid's mean is the mask's share of the image
+    assert out.mean() == pytest.approx(mask.mean(), rel=0.02)
+
+
+def test_the_round_trip_of_a_mask_on_the_grid_is_the_mask():
+    mask = np.zeros((32, 32), bool)
+    mask[5:20, 9:30] = True
+    back = mask_round_trip([mask], 32)[0]
+    np.testing.assert_array_equal(back, mask.astype(np.float32))
+
+
+def test_the_automatic_round_trip_is_to_model_grid_then_to_image_grid(rng):
+    masks = [np.zeros((50, 70), bool), np.zeros((90, 40), bool)]
+    masks[0][10:30, 20:55] = True
+    masks[1][30:70, 5:25] = True
+    for mask, back in zip(masks, mask_round_trip(masks, 24), strict=True):
+        direct = to_image_grid(to_model_grid([mask.astype(np.float32)], 24)[0, ..., 0],
+                               mask.shape)
+        np.testing.assert_allclose(back, direct, atol=1e-7)
+        assert back.shape == mask.shape and back.min() >= 0 and back.max() <= 1
+
+
+def test_the_roi_round_trip_crops_resizes_and_pastes_inside_the_box():
+    shape = (90, 150)
+    rows, cols = np.ogrid[:shape[0], :shape[1]]
+    lesion = (rows - 40) ** 2 / 15 ** 2 + (cols - 100) ** 2 / 25 ** 2 <= 1
+    roi = (20, 60, 70, 130)
+    back = mask_round_trip([lesion], 16, rois=[roi])[0]
+    box = crop_box(roi, shape)
+    part = crop(lesion.astype(np.float32), box)
+    direct = paste(to_image_grid(to_model_grid([part], 16)[0, ..., 0], part.shape), box, roi,
+                   shape)
+    np.testing.assert_allclose(back, direct, atol=1e-7)
+    outside = np.ones(shape, bool)
+    outside[roi[0]:roi[1] + 1, roi[2]:roi[3] + 1] = False
+    assert not back[outside].any()  # nothing outside the box
+    assert ((back >= 0.5) & lesion).sum() / lesion.sum() > 0.9
+
+
+def test_a_lesion_smaller_than_a_grid_cell_is_lost_on_the_way_back():
+    # a 2 x 2 lesion in a 64 px image seen on an 8 px grid: it covers 4 / 64 of one cell, so
+    # no cell of the soft target (a weighted mean of pixels) reaches 0.5 and neither does any
+    # pixel of the way back (a weighted mean of cells): the ceiling is empty, Dice 0
+    mask = np.zeros((64, 64), bool)
+    mask[20:22, 36:38] = True
+    grid = masks_to_model_grid([mask], 8)
+    assert grid.max() < 4 / 64 + 0.05
+    back = mask_round_trip([mask], 8)[0]
+    assert back.max() < 0.5
+    # a lesion of one whole cell's side survives, at 64 / 8 px per cell
+    big = np.zeros((64, 64), bool)
+    big[16:32, 32:48] = True
+    assert dice_score(big, mask_round_trip([big], 8)[0] >= 0.5) > 0.8
+
+
+def test_through_model_grid_applies_the_prediction_on_the_grid():
+    images = [np.full((20, 30), 0.25), np.full((12, 12), 0.5)]
+    out = through_model_grid(images, 8, lambda x: 1 - x)
+    np.testing.assert_allclose(out[0], 0.75, atol=1e-6)
+    np.testing.assert_allclose(out[1], 0.5, atol=1e-6)
+    assert [o.shape for o in out] == [(20, 30), (12, 12)]
 
 
 def test_to_image_grid_returns_the_input_when_the_shape_matches():

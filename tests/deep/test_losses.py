@@ -159,6 +159,29 @@ def test_bce_dice_loss_is_bce_plus_one_minus_soft_dice(kind):
     assert value(BceDiceLoss()(t, p)) == pytest.approx(expected, rel=1e-5)
 
 
+def test_bce_dice_loss_takes_soft_targets():
+    # the training targets are area fractions (deep.data.masks_to_model_grid), not {0, 1}
+    rng = np.random.default_rng(8)
+    t = rng.uniform(0, 1, (3, 12, 12, 1)).astype("float32")
+    p = rng.uniform(0.05, 0.95, t.shape).astype("float32")
+    t64, p64 = t.astype(np.float64), p.astype(np.float64)
+    expected = hand_bce(t64, p64) + hand_soft_dice_loss(t64, p64)
+    assert value(BceDiceLoss()(t, p)) == pytest.approx(expected, rel=1e-5)
+    # the cross-entropy of a soft target is lowest where the prediction is the target
+    bce = BceDiceLoss(dice_weight=0)
+    assert value(bce(t, np.clip(t, 0.01, 0.99))) < value(bce(t, (t > 0.5).astype("float32")
+                                                            .clip(0.01, 0.99)))
+
+
+def test_dice_score_binarises_a_soft_reference_at_one_half():
+    rng = np.random.default_rng(9)
+    t = rng.uniform(0, 1, (4, 10, 10, 1)).astype("float32")
+    p = rng.uniform(0, 1, t.shape).astype("float32")
+    binary = (t > 0.5).astype("float32")
+    assert value(metric_over([(t, p)]).result()) == pytest.approx(
+        value(metric_over([(binary, p)]).result()))
+
+
 def test_bce_dice_loss_weights_scale_the_two_terms():
     t, p = loss_inputs("probabilities")
     t64, p64 = t.astype(np.float64), p.astype(np.float64)

@@ -304,5 +304,120 @@ def test_without_val_training_runs_every_epoch_and_holds_nothing_out(tiny, tmp_p
     model = DeepSegmenter(model="cae", workdir=tmp_path, **(FAST | {"epochs": 2})).fit(x, y)
     assert model.n_fit_ == len(x) and model.epochs_run_ == model.best_epoch_ == 2
     assert "val_dice" not in model.history_
-    with pytest.raises(ValueError, match="'tune_threshold' parameter of DeepSegmenter"):
-        DeepSegmenter(model="cae", tune_threshold=True, **FAST).fit(x, y)
+    assert model.stopped_ == "cap" and model.n_val_ == 0
+    assert "no validation cases" in model.fit_record()["validation"]
+
+
+@pytest.mark.parametrize("use_roi", [False, True])
+def test_an_empty_validation_part_counts_as_none(use_roi, tiny, tmp_path):
+    """A tiny dataset's fold can have no validation case (``"val": []``): train, keep 0.5."""
+    from benchmark.ground.roi import draw_roi
+
+    x, y, *_ = tiny
+    rois = [draw_roi(m, seed=0, case_id=str(i)) for i, m in enumerate(y)] if use_roi else None
+    empty = ([], [], []) if use_roi else ([], [])
+    model = DeepSegmenter(model="cae", workdir=tmp_path, tune_threshold=True, use_roi=use_roi,
+                          **(FAST | {"epochs": 2, "min_epochs": 1}))
+    model.fit(x, y, rois=rois, val=empty)
+    assert model.epochs_run_ == model.best_epoch_ == 2 and model.stopped_ == "cap"
+    assert "val_dice" not in model.history_ and model.n_val_ == 0
+    assert model.threshold_ == 0.5
+    record = model.fit_record()
+    assert record["threshold_source"] == "fixed: no validation cases"
+    assert record["validation"].startswith("no validation cases")
+    assert [m.shape for m in model.predict(x[:2], rois=rois[:2] if use_roi else None)] == \
+        [im.shape for im in x[:2]]
+
+
+def test_a_threshold_without_validation_cases_stays_at_one_half(tiny, tmp_path):
+    x, y, *_ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, tune_threshold=True, **FAST).fit(x, y)
+    assert model.threshold_ == 0.5
+    assert model.fit_record()["threshold_source"] == "fixed: no validation cases"
+    tuned = DeepSegmenter(model="cae", workdir=tmp_path, tune_threshold=True, **FAST).fit(
+        x, y, val=(x[:2], y[:2]))
+    assert tuned.fit_record()["threshold_source"] == "validation" and tuned.n_val_ == 2
+    assert "validation" not in tuned.fit_record()
+
+
+def _disk(shape, centre, radius):
+    rows, cols = np.ogrid[:shape[0], :shape[1]]
+    return (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius ** 2
+
+
+def test_the_ceiling_of_a_mask_on_the_model_grid_is_the_mask():
+    from benchmark.ground.metrics import dice_score
+
+    mask = _disk((32, 32), (14, 17), 7)
+    ceiling = DeepSegmenter(input_size=32).resolution_ceiling([mask])[0]
+    assert ceiling.dtype == bool
+    np.testing.assert_array_equal(ceiling, mask)
+    assert dice_score(mask, ceiling) == 1.0
+
+
+def test_the_automatic_ceiling_is_the_mask_through_to_model_grid_and_back():
+    from deep.data import to_image_grid
+
+    masks = [_disk((50, 70), (20, 30), 12), _disk((90, 41), (50, 20), 15)]
+    ceilings = DeepSegmenter(input_size=24).resolution_ceiling(masks)  # before fit
+    for mask, ceiling in zip(masks, ceilings, strict=True):
+        grid = to_model_grid([mask.astype(np.float32)], 24)[0, ..., 0]
+        np.testing.assert_array_equal(ceiling, to_image_grid(grid, mask.shape) >= 0.5)
+
+
+def test_the_roi_ceiling_crops_and_pastes_and_stays_in_the_box():
+    from deep.data import crop, crop_box, paste, to_image_grid
+
+    shape = (90, 150)
+    mask = _disk(shape, (40, 100), 18)
+    roi = (18, 62, 78, 124)
+    model = DeepSegmenter(input_size=16, use_roi=True)
+    with pytest.raises(ValueError, match="semi-automatic"):
+        model.resolution_ceiling([mask])
+    ceiling = model.resolution_ceiling([mask], rois=[roi])[0]
+    box = crop_box(roi, shape)
+    part = crop(mask.astype(np.float32), box)
+    direct = paste(to_image_grid(to_model_grid([part], 16)[0, ..., 0], part.shape), box, roi,
+                   shape) >= 0.5
+    np.testing.assert_array_equal(ceiling, direct)
+    outside = np.ones(shape, bool)
+    outside[roi[0]:roi[1] + 1, roi[2]:roi[3] + 1] = False
+    assert not ceiling[outside].any()
+    # the crop is about 54 px on a 16 px grid: most of the disk survives
+    assert (ceiling & mask).sum() / mask.sum() > 0.9
+
+
+def test_a_lesion_smaller_than_a_grid_cell_has_a_ceiling_below_one():
+    from benchmark.ground.metrics import dice_score
+
+    # 128 px crops on a 16 px grid: a cell is 8 x 8 px; a 3 x 3 lesion covers 9/64 of a cell
+    # at most, so no cell of a perfect output reaches 0.5 and the ceiling is empty (Dice 0);
+    # a lesion of 4 x 4 cells keeps most of its area
+    small = np.zeros((128, 128), bool)
+    small[61:64, 70:73] = True
+    big = np.zeros((128, 128), bool)
+    big[40:72, 48:80] = True
+    model = DeepSegmenter(input_size=16)
+    ceilings = model.resolution_ceiling([small, big])
+    assert not ceilings[0].any() and dice_score(small, ceilings[0]) == 0.0
+    assert 0.9 < dice_score(big, ceilings[1]) < 1.0
+
+
+def test_the_ceiling_shares_the_path_of_predict_proba(monkeypatch):
+    from deep.data import mask_round_trip
+
+    # a "model" that answers its input: predict_proba of a mask is the mask's round trip
+    masks = [_disk((60, 45), (30, 20), 10), _disk((33, 80), (15, 40), 9)]
+    rois = [(15, 45, 5, 35), (3, 28, 25, 58)]
+    for use_roi in (False, True):
+        model = DeepSegmenter(input_size=20, use_roi=use_roi)
+        model.model_ = object()  # fitted, for predict_proba's check
+        monkeypatch.setattr(model, "_predict_grid", lambda x: x)
+        boxes = rois if use_roi else None
+        through = model.predict_proba([m.astype(float) for m in masks], rois=boxes)
+        for p, q in zip(through, mask_round_trip(masks, 20, rois=boxes), strict=True):
+            np.testing.assert_allclose(p, q, atol=1e-7)
+        # a fitted threshold is the ceiling's threshold too
+        model.threshold_ = 0.8
+        for c, q in zip(model.resolution_ceiling(masks, rois=boxes), through, strict=True):
+            np.testing.assert_array_equal(c, q >= 0.8)

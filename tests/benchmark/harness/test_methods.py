@@ -7,12 +7,15 @@ import pytest
 
 from baselines.registry import SEGMENTERS, make_segmenter, rule_based_semi_automatic
 from benchmark.ground.errors import ParameterError
+from benchmark.ground.segmenter import FAMILIES
 from benchmark.harness.methods import (
     check_profile,
     make_method,
     resolve_methods,
 )
 from benchmark.harness.profiles import PROFILES, get_profile
+
+FLOORS = ("box_ellipse", "box_shape", "prior_disk", "prior_mask")
 
 
 def _estimators():
@@ -32,7 +35,8 @@ def test_every_family_has_one_fit_and_predict_signature(name, estimator):
     for keyword in ("rois", "val"):
         assert fit[keyword].kind is inspect.Parameter.KEYWORD_ONLY, (name, keyword)
     assert predict["rois"].kind is inspect.Parameter.KEYWORD_ONLY
-    assert estimator.family in ("classical", "deep", "floor")
+    assert estimator.family in FAMILIES
+    assert isinstance(estimator.stochastic, bool)
     assert isinstance(estimator.batch_predict, bool)
     assert list(inspect.signature(estimator.save).parameters) == ["folder"]
     assert list(inspect.signature(estimator.fit_record).parameters) == []
@@ -59,8 +63,8 @@ def test_list_prints_every_registered_method_with_its_family_and_roi(capsys):
         row = next(line.split() for line in lines if line.split()[:1] == [name])
         roi = "semi-automatic" if factory().needs_roi else "automatic"
         assert row[1:3] == [factory().family, roi], row
-        assert factory().family == ("floor" if name in ("roi_ellipse", "prior_disk")
-                                    else "classical")
+        assert factory().family == ("floor" if name in FLOORS else "reference"
+                                    if name == "roi_ellipse" else "classical")
 
 
 def test_segment_accepts_the_rule_based_semi_automatic_methods_only():
@@ -69,7 +73,8 @@ def test_segment_accepts_the_rule_based_semi_automatic_methods_only():
     for name in SEGMENTERS:
         estimator = make_segmenter(name)
         assert (name in accepted) == (estimator.needs_roi and not estimator.learns
-                                      and estimator.family != "floor")
+                                      and estimator.family == "classical")
+    assert not set(accepted) & {"roi_ellipse", "box_ellipse", "box_shape"}
 
 
 def test_the_deep_roi_track_is_registered_and_made_semi_automatic():
@@ -82,6 +87,8 @@ def test_the_deep_roi_track_is_registered_and_made_semi_automatic():
     info = all_methods()
     assert info["unet_roi"].needs_roi and not info["unet"].needs_roi
     assert info["unet_roi"].family == "deep"
+    assert info["unet_roi"].stochastic and info["cae"].stochastic
+    assert not any(i.stochastic for i in info.values() if i.family != "deep")
     standard = get_profile("standard")
     roi_model = make_method("unet_roi", standard, seed=3)
     # the model's own settings (half width), then the ROI track's (32 px)

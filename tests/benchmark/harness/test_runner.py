@@ -110,6 +110,7 @@ def test_run_json_records_settings_versions_and_stages(quick_run):
         record["stages"])
     assert record["start_time"] <= record["end_time"]
     assert record["device"] == "cpu" and record["methods"]["otsu"]["needs_roi"]
+    assert record["methods"]["otsu"]["stochastic"] is False  # one seed says it all
 
 
 @backend_independent
@@ -412,6 +413,30 @@ def test_a_deep_method_runs_in_a_cell_and_records_its_device(tmp_path):
     assert len(pd.read_csv(out / "metrics.csv")) == 40
     summary = record["cells"]["cae/fold_0"]
     assert summary["stopped"] == cell["stopped"] and summary["restarts"] == cell["restarts"]
+
+
+def test_a_tiny_dataset_with_empty_validation_parts_trains_and_reports(tmp_path):
+    """Three cases in two folds leave no validation case (issue 26): the run still completes."""
+    data, out = tmp_path / "p3", tmp_path / "r3"
+    assert cli("make-phantom", data, "--cases", "3").returncode == 0
+    done = run_with_report(["radial_maxvar", "roi_ellipse", "unet_roi"], data=str(data),
+                           profile="quick", folds=2, out=out, quiet=True)
+    assert done == out and (out / "report.html").is_file()
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    folds = json.loads((out / "splits.json").read_text())["folds"]
+    assert [f["val"] for f in folds] == [[], []]
+    for fold in folds:
+        cell = json.loads((out / "cells" / "unet_roi" / f"fold_{fold['fold']}" /
+                           "done.json").read_text())
+        # every epoch trained, the last weights kept, the threshold left at 0.5
+        assert cell["stopped"] == "cap" and cell["epochs_run"] == cell["best_epoch"] == 3
+        assert cell["n_val"] == 0 and cell["threshold"] == 0.5
+        assert cell["validation"].startswith("no validation cases")
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert len(metrics) == 3 * 3
+    deep = metrics[metrics["method"] == "unet_roi"]
+    assert deep["ceiling_dice"].between(0.9, 1).all()
+    assert metrics.loc[metrics["method"] != "unet_roi", "ceiling_dice"].isna().all()
 
 
 def test_seeds_train_each_deep_cell_several_times_and_score_every_seed(tmp_path):
