@@ -110,8 +110,8 @@ def build_compare(runs: list[RunData]) -> dict:
             row["values"].append({
                 "dice": fmt(mean), "ci": f"{fmt(low)}, {fmt(high)}",
                 "difference": "" if i == 0 else f"{mean - base_mean:+.3f}",
-                "p_holm": "" if i == 0 else tests[i][k]["p_holm"],
-                "significant": bool(i and tests[i][k]["significant"]),
+                "p_holm": "" if i == 0 else tests[i][0][k]["p_holm"],
+                "significant": bool(i and tests[i][0][k]["significant"]),
                 "fit": fmt(fit, 1), "predict": fmt(predict, 1)})
         rows.append(row)
     margins = {json.dumps(r.record["settings"].get("roi_margin")) for r in runs}
@@ -133,16 +133,24 @@ def build_compare(runs: list[RunData]) -> dict:
                        for name in order if any(r["track"] == name for r in rows)],
             "figure": plots.compare_dice(pd.DataFrame(points), labels),
             "roi_margin_differs": len(margins) > 1, "claims": claims,
-            "tests": [{"label": labels[i], "rows": tests[i]} for i in range(1, len(runs))],
+            "tests": [{"label": labels[i], "rows": tests[i][0], "level": tests[i][1]}
+                      for i in range(1, len(runs))],
             "only_some": sorted({m for r in runs for m in r.methods} - set(methods))}
 
 
 def run_tests(run: RunData, base: RunData, methods: list[str], *, seed: int,
-              claims: bool) -> list[dict]:
+              claims: bool) -> tuple[list[dict], str]:
     """Each method of ``run`` against the same method of ``base``, at its unit, Holm-corrected.
 
     A method is stochastic when the first run says so (:func:`stochastic_methods`); the
     smallest detectable difference is given at alpha / m for the m comparisons tested.
+
+    Returns
+    -------
+    rows : list of dict
+        One per method: test, units, p, Holm p, detectable difference, finding.
+    level : str
+        The level the detectable differences are given at.
     """
     stochastic = stochastic_methods(base.record)
     results = [pair_test(run.metrics, m, m, other=base.metrics, stochastic=stochastic,
@@ -157,7 +165,7 @@ def run_tests(run: RunData, base: RunData, methods: list[str], *, seed: int,
                      "p_holm": fmt_p(p), "mde": fmt(mde),
                      "significant": claims and significant(p),
                      "finding": finding(p, mde, result["reason"], claims=claims)})
-    return rows
+    return rows, f"{level:.3g}"
 
 
 def _unique_labels(runs: list[RunData]) -> list[str]:

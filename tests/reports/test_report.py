@@ -302,3 +302,24 @@ def test_a_run_made_before_training_seeds_still_renders(report_run, tmp_path):
     render_report(old)
     text = " ".join(Page((old / "report.html").read_text()).text)
     assert "how they stopped was not recorded" in text
+
+
+def test_a_report_that_ranks_says_what_each_test_found(report_run, tmp_path):
+    """The quick run's report read as one that ranks: its profile records no smoke test."""
+    copy = tmp_path / "ranks"
+    shutil.copytree(report_run, copy)
+    record = json.loads((copy / "run.json").read_text())
+    record["profile_settings"]["smoke_test"] = False  # the fact, whatever the profile's name
+    (copy / "run.json").write_text(json.dumps(record))
+    html = render_report(copy).read_text()
+    text = visible_text(html)
+    summary = " ".join((copy / "summary.txt").read_text().split())
+    assert "Smoke test" not in text and "quick profile" not in summary
+    assert "has the best mean Dice" in summary
+    for words in (summary, text):
+        assert "a tie" not in words and "NOT significantly" not in words
+        assert any(w in words for w in ("a significant difference", "no difference detected"))
+        assert any(w in words for w in ("above the floor", "below the floor"))
+    # every comparison gives what it could have detected, in the tables
+    assert text.count("Could detect") == html.count("<h3>ROI given, ") + html.count(
+        "<h3>automatic, ")
