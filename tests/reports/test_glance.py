@@ -250,11 +250,12 @@ def test_glance_of_the_quick_run_names_each_tracks_leader_and_floor(report_run):
     assert str((report_run / "report.html").resolve()) in summary
     assert "quick profile: a smoke test" in summary
     means = run.metrics.groupby("method")["dice"].mean()
-    tracks = {"ROI given": ["otsu", "region_growing", "roi_ellipse"],
-              "automatic": ["cae"]}
-    floors = {"ROI given": [m for m in run.methods if m in tracks["ROI given"]
-                            and run.record["methods"][m]["family"] == "floor"],
-              "automatic": ["prior_disk"]}
+    meta = run.record["methods"]
+    tracks = {"ROI given": [m for m in run.methods if meta[m]["needs_roi"]],
+              "automatic": [m for m in run.methods if not meta[m]["needs_roi"]]}
+    floors = {name: [m for m in methods if meta[m]["family"] == "floor"]
+              for name, methods in tracks.items()}
+    assert floors["automatic"]  # the fixture runs every floor
     for name, methods in tracks.items():
         ranked = sorted([m for m in methods if m not in floors[name]], key=lambda m: -means[m])
         text = summary.split(f"Track {name}:", 1)[1].split("\n  Track ", 1)[0]
