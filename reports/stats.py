@@ -259,6 +259,21 @@ def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return grid, tprs.mean(axis=0), tprs.std(axis=0)
 
 
+def fold_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> pd.Series:
+    """Per fold: the mean of ``metric`` over the test cases, averaged over the seeds.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"method": "m", "fold": [0, 0, 0, 0, 1], "seed": [0, 0, 1, 1, 0],
+    ...                       "dice": [0.8, 0.6, 0.9, 0.7, 0.5]})
+    >>> fold_means(frame, "m").round(2).tolist()
+    [0.75, 0.5]
+    """
+    part = metrics[metrics["method"] == method]
+    by = [part["fold"], part["seed"]] if "seed" in part else [part["fold"]]
+    return part.groupby(by)[metric].mean().groupby(level=0).mean().rename_axis("fold")
+
+
 def best_method(metrics: pd.DataFrame, methods: list[str], metric: str = "dice") -> str:
     """The method with the best mean of ``metric`` (in its direction, from ``METRICS``)."""
     means = metrics[metrics["method"].isin(methods)].groupby("method")[metric].mean()
