@@ -4,9 +4,13 @@ Runs are comparable only when their ``splits.json`` are identical (same dataset 
 seed, folds and fold assignments); otherwise the comparison is refused, naming what differs.
 For each method present in every run, ranked within its track (ROI given / automatic) by the
 first run's mean: mean Dice per run with its patient-level 95 % interval (in a table and a
-dot plot), the difference from the first run and a paired Wilcoxon test against it
-(differences averaged per patient, tested over patients, Holm-corrected per run), and the
-training / prediction speed per run.
+dot plot), the difference from the first run and a paired test against it at the unit where
+the noise is, by the rules of the report (:func:`reports.inference.pair_test`: over
+patients for a method not trained from a seed, over folds for a trained model with one
+seed, over seeds and patients with several), Holm-corrected per run, with the smallest
+difference each comparison could have detected; and the training / prediction speed per
+run. When either run is a smoke test, the page shows p-values without a word of
+significance.
 """
 
 from __future__ import annotations
@@ -20,16 +24,12 @@ from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports import plots, structure
 from reports.format import fmt, fmt_p
+from reports.inference import pair_test, stochastic_methods
+from reports.leaderboards import TEST_LABELS, holdout_ratio, smoke_test
 from reports.rundata import RunData
-from reports.stats import (
-    TRACKS,
-    cluster_bootstrap_ci,
-    holm,
-    n_seeds,
-    seeded_pair,
-    track_of,
-    wilcoxon_pair,
-)
+from reports.significance import ALPHA, detectable_difference, holm
+from reports.stats import TRACKS, cluster_bootstrap_ci, track_of
+from reports.wording import finding, significant
 
 
 def splits_difference(first: dict, other: dict) -> list[str]:
@@ -91,18 +91,10 @@ def build_compare(runs: list[RunData]) -> dict:
     order = list(TRACKS.values())
     means = {m: float(wide[0][m].mean()) for m in methods}
     methods.sort(key=lambda m: (order.index(track[m]), -np.nan_to_num(means[m], nan=-np.inf)))
-    tests = {i: [] for i in range(1, len(runs))}
-    for i in range(1, len(runs)):
-        for method in methods:
-            if max(n_seeds(runs[i].metrics, method), n_seeds(base.metrics, method)) > 1:
-                # training variance counted: over the folds' seed-averaged means
-                p_value = seeded_pair(runs[i].metrics, method, method, other=base.metrics,
-                                      test_train_ratio=structure.holdout_ratio(base))["p_value"]
-            else:
-                p_value = wilcoxon_pair(wide[i][method], wide[0][method], patients)["p_value"]
-            tests[i].append(p_value)
-        tests[i] = holm(tests[i])
     seed = int(base.record["settings"].get("seed", 0))
+    claims = not any(smoke_test(r.record) for r in runs)
+    tests = {i: run_tests(runs[i], base, methods, seed=seed, claims=claims)
+             for i in range(1, len(runs))}
     rows, points = [], []
     for k, method in enumerate(methods):
         row = {"method": method, "track": track[method], "values": []}
@@ -118,8 +110,8 @@ def build_compare(runs: list[RunData]) -> dict:
             row["values"].append({
                 "dice": fmt(mean), "ci": f"{fmt(low)}, {fmt(high)}",
                 "difference": "" if i == 0 else f"{mean - base_mean:+.3f}",
-                "p_holm": "" if i == 0 else fmt_p(tests[i][k]),
-                "significant": bool(i and np.isfinite(tests[i][k]) and tests[i][k] < 0.05),
+                "p_holm": "" if i == 0 else tests[i][0][k]["p_holm"],
+                "significant": bool(i and tests[i][0][k]["significant"]),
                 "fit": fmt(fit, 1), "predict": fmt(predict, 1)})
         rows.append(row)
     margins = {json.dumps(r.record["settings"].get("roi_margin")) for r in runs}
@@ -140,8 +132,40 @@ def build_compare(runs: list[RunData]) -> dict:
             "tracks": [{"name": name, "rows": [r for r in rows if r["track"] == name]}
                        for name in order if any(r["track"] == name for r in rows)],
             "figure": plots.compare_dice(pd.DataFrame(points), labels),
-            "roi_margin_differs": len(margins) > 1,
+            "roi_margin_differs": len(margins) > 1, "claims": claims,
+            "tests": [{"label": labels[i], "rows": tests[i][0], "level": tests[i][1]}
+                      for i in range(1, len(runs))],
             "only_some": sorted({m for r in runs for m in r.methods} - set(methods))}
+
+
+def run_tests(run: RunData, base: RunData, methods: list[str], *, seed: int,
+              claims: bool) -> tuple[list[dict], str]:
+    """Each method of ``run`` against the same method of ``base``, at its unit, Holm-corrected.
+
+    A method is stochastic when the first run says so (:func:`stochastic_methods`); the
+    smallest detectable difference is given at alpha / m for the m comparisons tested.
+
+    Returns
+    -------
+    rows : list of dict
+        One per method: test, units, p, Holm p, detectable difference, finding.
+    level : str
+        The level the detectable differences are given at.
+    """
+    stochastic = stochastic_methods(base.record)
+    results = [pair_test(run.metrics, m, m, other=base.metrics, stochastic=stochastic,
+                         test_train_ratio=holdout_ratio(base), seed=seed) for m in methods]
+    p_holm = holm([r["p_value"] for r in results])
+    level = ALPHA / max(1, int(np.isfinite([r["p_value"] for r in results]).sum()))
+    rows = []
+    for method, result, p in zip(methods, results, p_holm, strict=True):
+        mde = detectable_difference(result["se"], result["df"], level)
+        rows.append({"method": method, "test": TEST_LABELS[result["test"]],
+                     "units": result["units"], "p": fmt_p(result["p_value"]),
+                     "p_holm": fmt_p(p), "mde": fmt(mde),
+                     "significant": claims and significant(p),
+                     "finding": finding(p, mde, result["reason"], claims=claims)})
+    return rows, f"{level:.3g}"
 
 
 def _unique_labels(runs: list[RunData]) -> list[str]:

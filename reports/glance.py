@@ -1,11 +1,15 @@
-"""The report's "at a glance": which method won each track, by how much, and over what floor.
+"""The report's "at a glance": per track the leader, what the tests found, the floor, the ceilings.
 
-Per track (:data:`reports.stats.TRACKS`): the best method by mean Dice with its patient-level
-95 % CI, the runner-up, whether the two differ (the paired test of the leaderboard,
-Holm-corrected over the track's comparisons), the floor and how far the best is above it,
-the methods flagged as degenerate, and the best method by HD95 when it is another one. The
-same facts are written as plain text (:func:`glance_text`) into ``RUN_DIR/summary.txt`` and
-printed at the end of ``run``.
+Per track (:func:`reports.leaderboards.track_section`): the method with the best mean Dice
+with its patient-level 95 % CI, the runner-up and what the paired test of the two found (at
+the unit where the noise is, Holm-corrected over the track's comparisons; when it finds
+nothing, the smallest difference the run could have detected), the floor (the strongest of
+the pixel-free predictors that ran) and where the best stands against it (one-sided test),
+each deep model's resolution ceiling with the share of its gap to a perfect score that is
+its input size, the lowest mean HD95 when it is another method, and the degenerate methods.
+A run whose test parts hold few patients carries a small-sample warning; a smoke test (the
+quick profile) shows p-values but claims no order. The same facts are written as plain text
+(:func:`glance_text`) into ``RUN_DIR/summary.txt`` and printed at the end of ``run``.
 """
 
 from __future__ import annotations
@@ -15,137 +19,182 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from reports.format import fmt
+from reports.format import fmt, fmt_p
 from reports.stats import degenerate_note
+from reports.wording import (
+    ceiling_sentence,
+    finding,
+    floor_finding,
+    floor_mark,
+    significant,
+    small_sample_warning,
+)
 
 #: The width the plain-text summary is wrapped at.
 WIDTH = 96
-#: The banner of a quick-profile report.
+#: The banner of a smoke-test (quick-profile) report.
 QUICK_BANNER = ("Smoke test: this run used the quick profile (a small dataset, two folds, "
                 "deep models trained for a few epochs at a tiny input size). Its scores check "
                 "that the pipeline works end to end; they do not rank the methods. Run "
                 "--profile standard (the default) for numbers to read.")
+#: How the glance names a track's floor.
+FLOOR_NOTE = "the strongest of the pixel-free predictors that ran"
+#: How the glance introduces the deep models' ceilings.
+CEILING_NOTE = ("Resolution ceilings (the reference masks sent through each model's own "
+                "input size and back, scored as predictions)")
 
 
-def _pair_p(tests: list[dict], method: str) -> tuple[str, bool]:
-    """The Holm-corrected p of ``method`` in a track's Dice tests, and its significance."""
-    for test in tests:
-        if test["key"] != "dice":
-            continue
-        for row in test["rows"]:
-            if row["method"] == method:
-                return row["p_holm"], row["significant"]
-    return "–", False
+def _row(table: pd.DataFrame | None, method: str):
+    if table is None or method not in set(table["method"]):
+        return None
+    return table.set_index("method").loc[method]
 
 
-def track_glance(track: dict, board: pd.DataFrame, hd95_best: str | None) -> dict:
+def _described(board: pd.DataFrame, method: str) -> dict:
+    row = board.loc[method]
+    return {"method": method, "dice": fmt(row["dice_mean"]),
+            "ci": f"{fmt(row['dice_low'])}-{fmt(row['dice_high'])}"}
+
+
+def hd95_sentence(track: dict, *, claims: bool = True) -> str | None:
+    """The HD95 line: a claim only when the HD95 test against the Dice leader says so.
+
+    Returns None when the Dice leader also has the lowest mean HD95 (or nothing ran).
+    """
+    table, ranked = track["tests"].get("hd95"), track["ranked"]
+    if table is None or not len(table) or not ranked:
+        return None
+    leader, best = str(table["against"].iloc[0]), ranked[0]
+    row = _row(table, best)
+    if leader == best or row is None:
+        return None
+    p = fmt_p(row["p_holm"])
+    if row["reason"]:
+        return f"Lowest mean HD95: {leader} (not tested against {best}: {row['reason']})."
+    if claims and significant(row["p_holm"]):
+        return (f"By HD95 the best is {leader} (p {p}, Holm, against {best}): the ranking "
+                "depends on the metric.")
+    if claims:
+        return f"Lowest mean HD95: {leader} (no difference from {best} detected, p {p}, Holm)."
+    return f"Lowest mean HD95: {leader} (against {best}: p {p}, Holm)."
+
+
+def track_glance(track: dict, *, claims: bool = True) -> dict:
     """The at-a-glance facts of one track.
 
     Parameters
     ----------
     track : dict
-        A track of :func:`reports.structure.leaderboard_section` (its rows and tests).
-    board : DataFrame
-        The track's :func:`reports.stats.leaderboard` (best mean Dice first).
-    hd95_best : str or None
-        The method with the lowest mean HD95 among the track's non-floor methods.
+        A track of :func:`reports.leaderboards.track_section`: its ``board`` (best mean
+        Dice first), ``ranked`` methods (not floors), ``floor``, ``tests`` (the paired-test
+        tables ``dice``, ``hd95``, ``floor``).
+    claims : bool, default True
+        False for a smoke test: p-values without a word of significance or order.
     """
-    floor = track["floor"]
-    ranked = [m for m in board.index if m != floor]
+    board, ranked, floor = track["board"], track["ranked"], track["floor"]
     info = {"name": track["name"], "key": track["key"], "floor": floor,
-            "floor_dice": track["floor_dice"], "best": None, "runner_up": None,
+            "floor_dice": track["floor_dice"], "floors_ran": track["floors_ran"],
+            "best": None, "runner_up": None, "claims": claims, "ceilings": [],
             "degenerate": [f"{m} ({degenerate_note(board.loc[m, 'n_empty'], board.loc[m, 'n_whole'], board.loc[m, 'n_cases'])})"  # noqa: E501
                            for m in board.index if board.loc[m, "degenerate"]],
-            "hd95_best": hd95_best if ranked and hd95_best not in (None, ranked[0]) else None}
+            "hd95": hd95_sentence(track, claims=claims)}
+    info["ceilings"] = [ceiling_sentence(m, board.loc[m, "ceiling_mean"],
+                                         board.loc[m, "dice_mean"])
+                        for m in ranked if np.isfinite(board.loc[m, "ceiling_mean"])]
     if not ranked:
         return info
-
-    def described(method):
-        row = board.loc[method]
-        return {"method": method, "dice": fmt(row["dice_mean"]),
-                "ci": f"{fmt(row['dice_low'])}-{fmt(row['dice_high'])}"}
-
-    best = ranked[0]
-    info["best"] = described(best)
-    rows = {r["method"]: r for r in track["rows"]}
+    best = info["best"] = _described(board, ranked[0])
     if floor is not None:
-        row = rows[best]
-        info["best"]["vs_floor"] = row["floor_difference"]
-        info["best"]["floor_p"] = row.get("floor_p", "–")
-        info["best"]["above_floor"] = not row["below_floor"]
-        info["below_floor"] = [m for m in ranked if rows[m]["below_floor"]]
+        difference = board.loc[ranked[0], "dice_mean"] - board.loc[floor, "dice_mean"]
+        row = _row(track["tests"].get("floor"), ranked[0])
+        p_holm, mde, reason = ((row["p_holm"], row["mde"], row["reason"]) if row is not None
+                               else (np.nan, np.nan, "not tested"))
+        best.update({"vs_floor": f"{difference:+.3f}", "floor_p": fmt_p(p_holm),
+                     "floor_mark": floor_mark(difference, p_holm, claims=claims),
+                     "floor_finding": floor_finding(difference, p_holm, mde, reason,
+                                                    claims=claims)})
+        info["below_floor"] = track.get("below_floor", [])
     if len(ranked) > 1:
-        runner = ranked[1]
-        info["runner_up"] = described(runner)
-        # the leaderboard's tests are against the track's best method, floor included;
-        # when the floor is the best the pair is tested here against it instead
-        p_text, significant = _pair_p(track["tests"], runner) if track["tests"] and \
-            track["tests"][0]["best"] == best else ("–", None)
-        info["runner_up"]["p"] = p_text
-        info["runner_up"]["differ"] = significant
+        runner = info["runner_up"] = _described(board, ranked[1])
+        row = _row(track["tests"].get("dice"), ranked[1])
+        if row is None:
+            runner.update({"p": "–", "differ": False, "finding": "not tested"})
+        else:
+            runner.update({"p": fmt_p(row["p_holm"]),
+                           "differ": claims and significant(row["p_holm"]),
+                           "finding": finding(row["p_holm"], row["mde"], row["reason"],
+                                              claims=claims)})
     return info
 
 
 def verdict(track: dict) -> str:
-    """One sentence on a track's winner, in plain words."""
-    best, runner = track["best"], track["runner_up"]
+    """The sentences on a track's leader, runner-up and floor, in plain words."""
+    best, runner, claims = track["best"], track["runner_up"], track.get("claims", True)
     if best is None:
         return f"Track {track['name']}: only its floor ran."
-    text = (f"{best['method']} has the best mean Dice, {best['dice']} "
-            f"(95 % CI {best['ci']})")
+    if claims:
+        text = f"{best['method']} has the best mean Dice, {best['dice']} (95 % CI {best['ci']})"
+    else:
+        text = (f"highest mean Dice (a smoke test, not a ranking): {best['method']}, "
+                f"{best['dice']} (95 % CI {best['ci']})")
     if runner is not None:
-        if runner["differ"] is None:
-            how = "not tested against each other here (the floor leads the track)"
-        elif runner["differ"]:
-            how = f"a significant difference (p {runner['p']}, Holm)"
-        else:
-            how = f"not significantly different (p {runner['p']}, Holm): a tie on this data"
-        text += f"; runner-up {runner['method']}, {runner['dice']} ({runner['ci']}), {how}"
+        text += (f"; {'runner-up' if claims else 'next'} {runner['method']}, {runner['dice']} "
+                 f"({runner['ci']}): {runner['finding']}")
     if track["floor"] is not None:
-        if best.get("above_floor"):
-            text += (f". Floor {track['floor']} {track['floor_dice']}: the best is above it "
-                     f"by {best['vs_floor']} (p {best['floor_p']})")
-        else:
-            text += (f". Floor {track['floor']} {track['floor_dice']}: the best is NOT "
-                     f"significantly above it")
+        text += (f". Floor ({FLOOR_NOTE}): {track['floor']} {track['floor_dice']}; "
+                 f"{best['method']} is {best['floor_finding']}")
     return text + "."
 
 
-def glance_section(tracks: list[dict], boards: dict[str, pd.DataFrame],
-                   hd95_best: dict[str, str | None], *, profile: str) -> dict:
-    """Everything the at-a-glance block shows: one entry per track and the quick banner."""
+def glance_section(tracks: list[dict], *, smoke_test: bool = False,
+                   n_test_patients: int | None = None) -> dict:
+    """Everything the at-a-glance block shows.
+
+    Parameters
+    ----------
+    tracks : list of dict
+        The tracks of :func:`reports.leaderboards.leaderboard_section`.
+    smoke_test : bool, default False
+        A run whose scores do not rank (:func:`reports.leaderboards.smoke_test`): the
+        banner, and no claim of significance or order.
+    n_test_patients : int, optional
+        Patients in all the test parts; below
+        :data:`reports.wording.SMALL_SAMPLE_PATIENTS` the block warns.
+    """
     entries = []
     for track in tracks:
-        entry = track_glance(track, boards[track["name"]], hd95_best.get(track["name"]))
+        entry = track_glance(track, claims=not smoke_test)
         entry["verdict"] = verdict(entry)
         entries.append(entry)
-    return {"tracks": entries, "banner": QUICK_BANNER if profile == "quick" else None}
-
-
-def hd95_leader(board: pd.DataFrame, floor: str | None) -> str | None:
-    """The non-floor method with the lowest mean HD95 (None when none has one)."""
-    values = board["hd95_mean"].drop(index=[floor] if floor else [], errors="ignore")
-    values = values[np.isfinite(values)]
-    return None if values.empty else str(values.idxmin())
+    return {"tracks": entries, "banner": QUICK_BANNER if smoke_test else None,
+            "claims": not smoke_test, "ceiling_note": CEILING_NOTE,
+            "small_sample": (small_sample_warning(n_test_patients)
+                             if n_test_patients is not None else None)}
 
 
 def glance_text(glance: dict, report_path) -> str:
     """The at-a-glance block as plain text (``summary.txt``, the end of ``run``)."""
     lines = ["At a glance (mean Dice over every test case, patient-level 95 % CI):"]
+
+    def add(text, first="    "):
+        nonlocal lines
+        lines += textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent="    ")
+
     if glance["banner"]:
         lines.append("  NOTE: quick profile: a smoke test, these scores do not rank methods.")
+    if glance.get("small_sample"):
+        add(f"WARNING: {glance['small_sample']}", "  ")
     for track in glance["tracks"]:
-        lines += textwrap.wrap(f"Track {track['name']}: {verdict(track)}", WIDTH,
-                               initial_indent="  ", subsequent_indent="    ")
-        if track.get("hd95_best"):
-            lines += textwrap.wrap(f"By HD95 the best is {track['hd95_best']}: the ranking "
-                                   "depends on the metric.", WIDTH, initial_indent="    ",
-                                   subsequent_indent="    ")
+        add(f"Track {track['name']}: {verdict(track)}", "  ")
+        if track["ceilings"]:
+            add(f"{CEILING_NOTE}: {'; '.join(track['ceilings'])}.")
+        if track.get("hd95"):
+            add(track["hd95"])
         if track["degenerate"]:
-            lines += textwrap.wrap(f"Degenerate output: {'; '.join(track['degenerate'])}.",
-                                   WIDTH, initial_indent="    ", subsequent_indent="    ")
+            add(f"Degenerate output: {'; '.join(track['degenerate'])}.")
     lines.append(f"  Report: {report_path}")
     return "\n".join(lines)
 
 
-__all__ = ["QUICK_BANNER", "glance_section", "glance_text", "hd95_leader", "verdict"]
+__all__ = ["CEILING_NOTE", "FLOOR_NOTE", "QUICK_BANNER", "glance_section", "glance_text",
+           "hd95_sentence", "track_glance", "verdict"]

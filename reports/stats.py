@@ -1,32 +1,26 @@
-"""The statistics of the report: patient-level bootstrap intervals and paired tests, by track.
+"""The descriptive statistics of the report: leaderboards with patient-level intervals.
 
-A patient's views are not independent cases, so every interval and test here treats the
-patient as the unit:
-
-- the 95 % interval of a mean over cases is a *cluster* (two-level) bootstrap: patients are
-  drawn with replacement, each bringing all of its cases (:func:`cluster_bootstrap_ci`,
-  percentile interval, seeded);
-- a paired test averages each patient's case-by-case differences first, then runs the
-  Wilcoxon signed-rank test (:func:`scipy.stats.wilcoxon`) over patients
-  (:func:`wilcoxon_pair`), Holm-corrected over the family of comparisons.
+A patient's views are not independent cases, so the 95 % interval of a mean over cases is a
+*cluster* (two-level) bootstrap: patients are drawn with replacement, each bringing all of
+its cases (:func:`cluster_bootstrap_ci`, percentile interval, seeded).
 
 A deep model trained with several seeds (``run --seeds K``) is scored per seed; its
-leaderboard values are over the seed-averaged prediction scores of each case, with the spread
-of the per-seed means beside them, and a comparison that involves it uses the corrected
-resampled t-test of Nadeau and Bengio (2003) over the folds' means, each averaged over the
-seeds (:func:`corrected_resampled_ttest`): a Wilcoxon test over patients would treat one training
-run as the method, and two seeds of one model already differ "significantly" that way.
+leaderboard values are over the seed-averaged scores of each case, with the spread of the
+per-seed means beside them. Beside the scores: each deep model's resolution ceiling (the
+mean Dice of the reference masks sent through its own resize path and back,
+``ceiling_dice``) and, for methods that place a seed themselves, how often it fell inside
+the lesion (``seed_hit``).
 
-Methods are ranked and tested only within their **track**: "ROI given" (semi-automatic
-methods, told where the mass is by an ROI box) or "automatic" (the image alone); each track
-has its floor (family ``floor``), which reads no pixel of the image.
+The paired tests (at the unit where the noise is: patients, folds, or seeds and patients)
+are in :mod:`reports.inference`. Methods are ranked and tested only within their **track**:
+"ROI given" (semi-automatic methods, told where the mass is by an ROI box) or "automatic"
+(the image alone).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from benchmark.ground.metrics import METRICS
 
@@ -35,9 +29,8 @@ TRACKS = {True: "ROI given", False: "automatic"}
 #: Metrics of the leaderboard (their direction and label come from ``METRICS``).
 LEADERBOARD_METRICS = ("dice", "jaccard", "hd95", "assd")
 N_RESAMPLES = 2000
-#: The test of a paired comparison, as the report names it.
-PATIENT_TEST = "Wilcoxon over patients"
-SEEDED_TEST = "corrected resampled t over folds (seed-averaged)"
+#: Optional per-case columns the leaderboard averages when a run has them.
+EXTRA_COLUMNS = ("ceiling_dice", "seed_hit")
 #: A predicted mask covering at least this share of its crop is "the whole crop".
 WHOLE_CROP = 0.9
 #: A method whose masks are empty or the whole crop in more than this share of its test
@@ -155,14 +148,18 @@ def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> 
         of the crop, per seed), ``degenerate`` (empty or whole-crop masks in more than
         :data:`DEGENERATE_SHARE` of the cases), ``n_flagged`` (cases where exactly one of the
         two masks is empty: their distances take the image diagonal; per seed), ``n_seeds``,
-        ``dice_seed_sd``, ``dice_seed_min``, ``dice_seed_max``.
+        ``dice_seed_sd``, ``dice_seed_min``, ``dice_seed_max``, ``ceiling_mean`` (mean
+        ``ceiling_dice``: the Dice of the reference masks through the method's resize path;
+        NaN where absent), ``seed_hit_mean`` (share of cases whose automatic seed fell
+        inside the lesion; NaN where absent).
     """
     rows = []
+    extra = [c for c in EXTRA_COLUMNS if c in metrics]
     for method in methods:
         part = metrics[metrics["method"] == method]
         k = n_seeds(metrics, method)
         per_seed = part.groupby("seed")["dice"].mean() if k > 1 else pd.Series(dtype=float)
-        per_case = seed_average(part, LEADERBOARD_METRICS)
+        per_case = seed_average(part, list(LEADERBOARD_METRICS) + extra)
         row = {"method": method, "n_cases": int(part["case"].nunique()),
                "n_patients": int(part["patient"].nunique()),
                "n_empty": _per_seed(((part["tp"] + part["fp"]) == 0).sum(), k),
@@ -179,6 +176,10 @@ def leaderboard(metrics: pd.DataFrame, methods: list[str], *, seed: int = 0) -> 
             row[f"{metric}_median"] = float(np.nanmedian(values)) if finite else np.nan
             row[f"{metric}_low"], row[f"{metric}_high"] = cluster_bootstrap_ci(
                 values, per_case["patient"].to_numpy(), seed=seed)
+        for column, name in (("ceiling_dice", "ceiling_mean"), ("seed_hit", "seed_hit_mean")):
+            values = (per_case[column].to_numpy(float) if column in per_case
+                      else np.array([np.nan]))
+            row[name] = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
         row["degenerate"] = bool(row["n_empty"] + row["n_whole"]
                                  > DEGENERATE_SHARE * max(1, row["n_cases"]))
         rows.append(row)
@@ -232,141 +233,6 @@ def _per_seed(count, k: int):
     return int(count) if k == 1 else round(float(count) / k, 1)
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaNs kept, not counted).
-
-    Examples
-    --------
-    >>> holm([0.01, 0.04, 0.03]).round(2).tolist()
-    [0.03, 0.06, 0.06]
-    """
-    p = np.asarray(p_values, dtype=float)
-    adjusted = np.full_like(p, np.nan)
-    valid = np.flatnonzero(np.isfinite(p))
-    order = valid[np.argsort(p[valid], kind="stable")]
-    m = len(order)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, (m - rank) * p[index])
-        adjusted[index] = min(1.0, running)
-    return adjusted
-
-
-def wilcoxon_pair(a: pd.Series, b: pd.Series, groups: pd.Series | None = None) -> dict:
-    """Wilcoxon signed-rank test of ``a`` against ``b``, paired by index (NaN pairs dropped).
-
-    With ``groups`` (index -> patient), each patient's differences are averaged first and
-    the test runs over patients: a patient's two views are not two independent pairs.
-
-    Returns
-    -------
-    dict
-        ``n_pairs`` (cases), ``n_units`` (what the test ran over: patients, or cases without
-        groups), ``median_difference`` (a minus b, over those units), ``statistic``,
-        ``p_value``; the p-value is 1 when every difference is zero and NaN with fewer than
-        two units.
-    """
-    pair = pd.concat([a, b], axis=1, keys=["a", "b"]).dropna()
-    diff = pair["a"] - pair["b"]
-    if groups is not None and len(diff):
-        diff = diff.groupby(groups.reindex(diff.index).to_numpy()).mean()
-    diff = diff.to_numpy(float)
-    if len(diff) < 2 or np.all(diff == 0):
-        statistic, p_value = np.nan, (1.0 if len(diff) >= 2 else np.nan)
-    else:
-        result = stats.wilcoxon(diff)
-        statistic, p_value = float(result.statistic), float(result.pvalue)
-    return {"n_pairs": len(pair), "n_units": len(diff),
-            "median_difference": float(np.median(diff)) if len(diff) else np.nan,
-            "statistic": statistic, "p_value": p_value}
-
-
-def corrected_resampled_ttest(differences, test_train_ratio: float) -> dict:
-    """Nadeau and Bengio's corrected resampled t-test of mean differences over resamples.
-
-    The resamples (here, the folds of a cross-validation) share training data, so their
-    differences are correlated and the plain t-test's variance ``s^2 / J`` is too small; the
-    corrected variance is ``(1 / J + n_test / n_train) s^2``, with ``J - 1`` degrees of freedom.
-
-    Parameters
-    ----------
-    differences : array-like of float
-        One mean difference (method a minus method b, over the test cases) per resample.
-    test_train_ratio : float
-        Test cases over training cases of one resample (``1 / (K - 1)`` for K folds).
-
-    Returns
-    -------
-    dict
-        ``n_units`` (resamples), ``mean_difference``, ``statistic`` (t), ``p_value``
-        (two-sided; 1 when every difference is zero, NaN with fewer than two resamples).
-
-    References
-    ----------
-    .. [1] C. Nadeau, Y. Bengio, "Inference for the generalization error", Machine
-       Learning 52, 239-281 (2003), doi:10.1023/A:1024068626366.
-    .. [2] R. R. Bouckaert, E. Frank, "Evaluating the replicability of significance tests
-       for comparing learning algorithms", PAKDD 2004, doi:10.1007/978-3-540-24775-3_3.
-
-    Examples
-    --------
-    >>> out = corrected_resampled_ttest([0.02, 0.03, 0.01, 0.02, 0.02], 0.25)
-    >>> round(out["statistic"], 3), round(out["p_value"], 4)
-    (4.216, 0.0135)
-    """
-    d = np.asarray(differences, dtype=float)
-    d = d[np.isfinite(d)]
-    n = len(d)
-    mean = float(d.mean()) if n else np.nan
-    if n < 2:
-        return {"n_units": n, "mean_difference": mean, "statistic": np.nan, "p_value": np.nan}
-    variance = float(d.var(ddof=1))
-    if variance == 0:
-        statistic = 0.0 if mean == 0 else np.copysign(np.inf, mean)
-        p_value = 1.0 if mean == 0 else 0.0
-    else:
-        statistic = mean / np.sqrt((1 / n + test_train_ratio) * variance)
-        p_value = float(2 * stats.t.sf(abs(statistic), df=n - 1))
-    return {"n_units": n, "mean_difference": mean, "statistic": float(statistic),
-            "p_value": p_value}
-
-
-def fold_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> pd.Series:
-    """Per fold: the mean of ``metric`` over the test cases, averaged over the seeds."""
-    part = metrics[metrics["method"] == method]
-    by = [part["fold"], part["seed"]] if "seed" in part else [part["fold"]]
-    return part.groupby(by)[metric].mean().groupby(level=0).mean().rename_axis("fold")
-
-
-def seeded_pair(metrics: pd.DataFrame, a: str, b: str, metric: str = "dice", *,
-                other: pd.DataFrame | None = None,
-                test_train_ratio: float | None = None) -> dict:
-    """Compare ``a`` with ``b`` over fold means (:func:`corrected_resampled_ttest`).
-
-    Each fold's mean is averaged over the method's training seeds first (a method trained
-    once counts its one run), and the test runs over the folds: the seeds of one fold share
-    its partition, so they are not further resamples, and the spread between seeds enters
-    through the fold means. With ``other``, ``b`` is read from that table (another run of
-    the same splits).
-
-    Parameters
-    ----------
-    test_train_ratio : float, optional
-        Test cases over training cases (train + validation) of a fold; default
-        ``1 / (K - 1)`` for K folds.
-    """
-    mean_a = fold_means(metrics, a, metric)
-    mean_b = fold_means(metrics if other is None else other, b, metric)
-    diffs = (mean_a - mean_b.reindex(mean_a.index)).to_numpy(float)
-    ratio = test_train_ratio if test_train_ratio is not None else 1 / max(1, len(mean_a) - 1)
-    out = corrected_resampled_ttest(diffs, ratio)
-    n_pairs = int(metrics.loc[metrics["method"] == a, "case"].nunique())
-    finite = diffs[np.isfinite(diffs)]
-    return {"n_pairs": n_pairs, "n_units": out["n_units"],
-            "median_difference": float(np.median(finite)) if len(finite) else np.nan,
-            "statistic": out["statistic"], "p_value": out["p_value"]}
-
-
 def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean ROC curve of several folds, with its standard deviation.
 
@@ -393,12 +259,19 @@ def mean_roc(curves, grid=ROC_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return grid, tprs.mean(axis=0), tprs.std(axis=0)
 
 
-def _wide(metrics: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Cases x methods table of one metric (averaged over training seeds), and patients."""
-    wide = metrics.pivot_table(index="case", columns="method", values=metric, aggfunc="mean",
-                               dropna=False)
-    patients = metrics.drop_duplicates("case").set_index("case")["patient"]
-    return wide, patients
+def fold_means(metrics: pd.DataFrame, method: str, metric: str = "dice") -> pd.Series:
+    """Per fold: the mean of ``metric`` over the test cases, averaged over the seeds.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"method": "m", "fold": [0, 0, 0, 0, 1], "seed": [0, 0, 1, 1, 0],
+    ...                       "dice": [0.8, 0.6, 0.9, 0.7, 0.5]})
+    >>> fold_means(frame, "m").round(2).tolist()
+    [0.75, 0.5]
+    """
+    part = metrics[metrics["method"] == method]
+    by = [part["fold"], part["seed"]] if "seed" in part else [part["fold"]]
+    return part.groupby(by)[metric].mean().groupby(level=0).mean().rename_axis("fold")
 
 
 def best_method(metrics: pd.DataFrame, methods: list[str], metric: str = "dice") -> str:
@@ -408,42 +281,15 @@ def best_method(metrics: pd.DataFrame, methods: list[str], metric: str = "dice")
     return means.idxmax() if METRICS[metric].higher_is_better else means.idxmin()
 
 
-def paired_tests(metrics: pd.DataFrame, methods: list[str], metric: str = "dice", *,
-                 against: str | None = None,
-                 test_train_ratio: float | None = None) -> pd.DataFrame:
-    """Paired test of every method against one (default: the best) on ``metric``.
+#: Names that moved to :mod:`reports.inference` (the paired tests), still importable here.
+_MOVED = ("holm", "wilcoxon_pair", "corrected_resampled_ttest", "paired_tests",
+          "PATIENT_TEST")
 
-    Give the methods of one track: methods are compared only within their track. Two
-    methods trained (or run) once are paired case by case (cases where either value is NaN
-    are dropped), the differences averaged per patient and tested over patients
-    (:func:`wilcoxon_pair`). When either was trained with several seeds, the test is the
-    corrected resampled t-test over the folds' seed-averaged means (:func:`seeded_pair`),
-    whose units carry the training variance. p-values are Holm-corrected over the comparisons.
 
-    ``test_train_ratio`` (test over train + validation cases of a fold) goes to the
-    corrected t-test.
+def __getattr__(name: str):
+    """The paired tests' old home: ``from reports.stats import wilcoxon_pair`` still works."""
+    if name in _MOVED:
+        from reports import inference
 
-    Returns
-    -------
-    DataFrame
-        Columns ``method, best, test, n_pairs, n_units, median_difference, statistic,
-        p_value, p_holm``; ``median_difference`` is method minus ``against``, over the
-        test's units (patients, or folds).
-    """
-    wide, patients = _wide(metrics, metric)
-    best = against if against is not None else best_method(metrics, methods, metric)
-    rows = []
-    for method in methods:
-        if method == best:
-            continue
-        if max(n_seeds(metrics, method), n_seeds(metrics, best)) > 1:
-            rows.append({"method": method, "best": best, "test": SEEDED_TEST,
-                         **seeded_pair(metrics, method, best, metric,
-                                       test_train_ratio=test_train_ratio)})
-        else:
-            rows.append({"method": method, "best": best, "test": PATIENT_TEST,
-                         **wilcoxon_pair(wide[method], wide[best], patients)})
-    table = pd.DataFrame(rows, columns=["method", "best", "test", "n_pairs", "n_units",
-                                        "median_difference", "statistic", "p_value"])
-    table["p_holm"] = holm(table["p_value"]) if len(table) else []
-    return table
+        return getattr(inference, name)
+    raise AttributeError(f"module 'reports.stats' has no attribute {name!r}")

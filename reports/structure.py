@@ -1,7 +1,8 @@
 """From a run's files to the plain data the report template shows, section by section.
 
-Every number and every figure of the page is made here; the template only lays them out.
-Tables are lists of row dicts whose values are already formatted strings.
+Every number and every figure of the page is made here (the leaderboards, floors and tests
+in :mod:`reports.leaderboards`, the at-a-glance block in :mod:`reports.glance`); the template
+only lays them out. Tables are lists of row dicts whose values are already formatted strings.
 """
 
 from __future__ import annotations
@@ -9,26 +10,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.ground.metrics import METRICS
 from reports import plots
 from reports.diagnosis import diagnosis_section
-from reports.format import fmt, fmt_p
-from reports.glance import glance_section, hd95_leader
-from reports.rundata import RunData
-from reports.stats import (
-    DEGENERATE_SHARE,
-    LEADERBOARD_METRICS,
-    N_RESAMPLES,
-    SEEDED_TEST,
-    TRACKS,
-    WHOLE_CROP,
-    degenerate_note,
-    leaderboard,
-    mask_flag,
-    paired_tests,
-    seed_average,
-    track_of,
+from reports.format import fmt
+from reports.glance import glance_section
+from reports.leaderboards import (  # noqa: F401 (compare and the tests read them here)
+    holdout_ratio,
+    leaderboard_section,
+    n_test_patients,
+    smoke_test,
+    track_methods,
 )
+from reports.rundata import RunData
+from reports.stats import mask_flag, track_of
 
 REFERENCE_NOTES = {
     "exact": "The reference masks are exact: the phantom draws each mass body before blur "
@@ -120,135 +114,6 @@ def method_section(run: RunData) -> list[dict]:
                      "description": meta["description"],
                      "detail": detail})
     return rows
-
-
-def track_methods(run: RunData) -> dict[str, list[str]]:
-    """Track name -> its methods in run order (the ROI-given track first; empty ones left out)."""
-    tracks = {name: [] for name in TRACKS.values()}
-    for method in run.methods:
-        tracks[track_of(run.record["methods"][method]["needs_roi"])].append(method)
-    return {name: methods for name, methods in tracks.items() if methods}
-
-
-def floor_of(run: RunData, methods: list[str]) -> str | None:
-    """The floor (family ``floor``) among a track's methods, if it ran."""
-    floors = [m for m in methods if run.record["methods"][m]["family"] == "floor"]
-    return floors[0] if floors else None
-
-
-def roi_note(run: RunData) -> str:
-    """How the run's ROI boxes were drawn, in words."""
-    margin = run.record["settings"].get("roi_margin")
-    if margin is None:  # a run made before the boxes were drawn per case
-        return "Each ROI box is the reference bounding box grown by a fixed margin."
-    low, high = (100 * float(v) for v in margin)
-    if high == 0:
-        return ("Each ROI box is the tight bounding box of the reference mask (--roi-margin "
-                "0,0): the box gives the lesion's extent away exactly.")
-    return (f"Each ROI box is the box a user would draw: the reference bounding box with each "
-            f"of its four sides moved outwards by its own margin, drawn uniformly from "
-            f"{low:g}-{high:g} % of the lesion's extent on that axis (seeded by the run seed "
-            f"and the case id, clipped to the image, never inside the lesion); every method "
-            f"gets the same boxes, listed in rois.csv.")
-
-
-def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None,
-                floor_tests: pd.DataFrame | None) -> list[dict]:
-    rows = []
-    floor_mean = board.loc[floor, "dice_mean"] if floor is not None else np.nan
-    tests = floor_tests.set_index("method") if floor_tests is not None else None
-    for rank, (method, row) in enumerate(board.iterrows(), start=1):
-        cells = {"rank": rank, "method": method,
-                 "family": run.record["methods"][method]["family"],
-                 "n": int(row["n_cases"]), "patients": int(row["n_patients"]),
-                 "empty": f"{row['n_empty']:g}", "is_floor": method == floor,
-                 "floor_difference": "", "below_floor": False, "seeds": "",
-                 "whole": f"{row['n_whole']:g}",
-                 "degenerate": (degenerate_note(row["n_empty"], row["n_whole"], row["n_cases"])
-                                if row["degenerate"] else "")}
-        if row["n_seeds"] > 1:  # the spread of the per-seed means: the training variance
-            cells["seeds"] = (f"{int(row['n_seeds'])} seeds: SD {row['dice_seed_sd']:.3f}, "
-                              f"{row['dice_seed_min']:.3f}-{row['dice_seed_max']:.3f}")
-        if floor is not None and method != floor:
-            difference = row["dice_mean"] - floor_mean
-            p_holm = tests.loc[method, "p_holm"] if method in tests.index else np.nan
-            cells["floor_difference"] = f"{difference:+.3f}"
-            cells["floor_p"] = fmt_p(p_holm)
-            # above the floor: a higher mean, and a paired test that says so
-            cells["below_floor"] = not (difference > 0 and np.isfinite(p_holm)
-                                        and p_holm < 0.05)
-        for metric in LEADERBOARD_METRICS:
-            digits = 3 if metric in ("dice", "jaccard") else 2
-            cells[metric] = {
-                "mean": fmt(row[f"{metric}_mean"], digits),
-                "median": fmt(row[f"{metric}_median"], digits),
-                "ci": f"{fmt(row[f'{metric}_low'], digits)}, {fmt(row[f'{metric}_high'], digits)}",
-                "sort": row[f"{metric}_mean"] if np.isfinite(row[f"{metric}_mean"]) else "",
-            }
-        rows.append(cells)
-    return rows
-
-
-def holdout_ratio(run: RunData) -> float:
-    """Test cases over training cases (train + validation) of a fold, averaged over folds."""
-    folds = run.splits["folds"]
-    return float(np.mean([len(f["test"]) for f in folds])
-                 / np.mean([len(f["train"]) + len(f["val"]) for f in folds]))
-
-
-def _test_tables(run: RunData, methods: list[str]) -> list[dict]:
-    tests = []
-    for metric in ("dice", "hd95"):
-        table = paired_tests(run.metrics, methods, metric,
-                             test_train_ratio=holdout_ratio(run))
-        best = table["best"].iloc[0] if len(table) else methods[0]
-        tests.append({
-            "key": metric, "metric": METRICS[metric].label, "best": best,
-            "rows": [{"method": r.method, "n": r.n_pairs, "units": r.n_units,
-                      "test": ("corrected t, folds" if r.test == SEEDED_TEST
-                               else "Wilcoxon, patients"),
-                      "difference": fmt(r.median_difference, 3 if metric == "dice" else 2),
-                      "statistic": fmt(r.statistic, 1), "p": fmt_p(r.p_value),
-                      "p_holm": fmt_p(r.p_holm),
-                      "significant": bool(np.isfinite(r.p_holm) and r.p_holm < 0.05)}
-                     for r in table.itertuples()],
-        })
-    return tests
-
-
-def leaderboard_section(run: RunData, seed: int) -> dict:
-    """One leaderboard per track (mean, median, patient-level CI), floors and paired tests."""
-    tracks = []
-    # the plots show each case once: averaged over the seeds of a model trained several times
-    per_case = seed_average(run.metrics, [c for c in run.metrics.columns if c in METRICS]
-                            + ["empty_flag"])
-    ratio = holdout_ratio(run)
-    for name, methods in track_methods(run).items():
-        board = leaderboard(run.metrics, methods, seed=seed)
-        floor = floor_of(run, methods)
-        floor_tests = (paired_tests(run.metrics, methods, "dice", against=floor,
-                                    test_train_ratio=ratio)
-                       if floor is not None and len(methods) > 1 else None)
-        order = list(board.index)
-        rows = _board_rows(run, board, floor, floor_tests)
-        tracks.append({
-            "name": name, "key": "roi" if name == TRACKS[True] else "automatic",
-            "floor": floor, "rows": rows, "order": order, "board": board,
-            "floor_dice": fmt(board.loc[floor, "dice_mean"]) if floor is not None else "",
-            "below_floor": [r["method"] for r in rows if r["below_floor"]],
-            "degenerate": [r["method"] for r in rows if r["degenerate"]],
-            "tests": _test_tables(run, methods) if len(methods) > 1 else [],
-            "figures": [plots.distributions(per_case, order, m, METRICS[m].label, floor=floor,
-                                            title=name)
-                        for m in ("dice", "hd95")],
-        })
-    return {"has_floor": any(t["floor"] for t in tracks),
-            "metrics": [{"key": k, "label": METRICS[k].label,
-                         "better": "higher" if METRICS[k].higher_is_better else "lower"}
-                        for k in LEADERBOARD_METRICS],
-            "tracks": tracks, "order": [m for t in tracks for m in t["order"]],
-            "n_resamples": N_RESAMPLES, "roi_note": roi_note(run),
-            "whole_crop": f"{WHOLE_CROP:.0%}", "degenerate_share": f"{DEGENERATE_SHARE:.0%}"}
 
 
 def gallery_section(run: RunData, order: list[str]) -> list[dict]:
@@ -350,10 +215,8 @@ def build_report(run: RunData) -> dict:
     seed = int(run.record["settings"].get("seed", 0))
     board = leaderboard_section(run, seed)
     profile = run.record["settings"]["profile"]
-    glance = glance_section(board["tracks"],
-                            {t["name"]: t["board"] for t in board["tracks"]},
-                            {t["name"]: hd95_leader(t["board"], t["floor"])
-                             for t in board["tracks"]}, profile=profile)
+    glance = glance_section(board["tracks"], smoke_test=smoke_test(run.record),
+                            n_test_patients=n_test_patients(run))
     return {
         "glance": glance,
         "title": f"massbench report: {run.path.name}",

@@ -5,16 +5,24 @@ import pytest
 XSS = "<img src=x onerror=alert(1)>"
 
 
+def floor_family() -> list[str]:
+    """Every registered pixel-free predictor (family ``floor``), in run order."""
+    from benchmark.harness.methods import all_methods
+
+    return [name for name, info in all_methods(deep=False).items() if info.family == "floor"]
+
+
 @pytest.fixture(scope="session")
 def report_run(tmp_path_factory):
-    """A quick run of two classical methods, the two floors and the CAE, with its report."""
+    """A quick run of two classical methods, every floor, roi_ellipse and the CAE, reported."""
     pytest.importorskip("keras")
     from benchmark.harness.commands.run import run_with_report
 
     out = tmp_path_factory.mktemp("report") / "run"
-    return run_with_report(["otsu", "region_growing", "roi_ellipse", "prior_disk", "cae"],
-                           profile="quick", out=out,
-                         quiet=True, command=["python", "-m", "benchmark", "run"])
+    methods = list(dict.fromkeys(["otsu", "region_growing", "roi_ellipse", *floor_family(),
+                                  "cae"]))
+    return run_with_report(methods, profile="quick", out=out, quiet=True,
+                           command=["python", "-m", "benchmark", "run"])
 
 
 @pytest.fixture(scope="session")

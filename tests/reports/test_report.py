@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,11 @@ class Page(HTMLParser):
         self.text.append(data)
 
 
+def visible_text(html):
+    """The page's text without its style sheet and script."""
+    return " ".join(Page(re.sub(r"<(style|script)\b.*?</\1>", "", html, flags=re.S)).text)
+
+
 def cli(*args):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "benchmark", *map(str, args)],
@@ -76,41 +82,54 @@ def test_report_has_every_section_of_the_design(report_run):
 
 
 def test_each_track_has_its_own_leaderboard_floor_and_tests(report_run):
+    from reports.inference import paired_tests, stochastic_methods
+    from reports.leaderboards import holdout_ratio
     from reports.rundata import load_run
-    from reports.stats import paired_tests
     from reports.structure import leaderboard_section
+    from reports.wording import floor_mark
 
     run = load_run(report_run)
     board = leaderboard_section(run, seed=0)
     tracks = {t["name"]: t for t in board["tracks"]}
     assert list(tracks) == ["ROI given", "automatic"]
     means = run.metrics.groupby("method")["dice"].mean()
+    roi = [m for m in run.methods if run.record["methods"][m]["needs_roi"]]
     assert [r["method"] for r in tracks["ROI given"]["rows"]] == sorted(
-        ["otsu", "region_growing", "roi_ellipse"], key=lambda m: -means[m])
-    assert {r["method"] for r in tracks["automatic"]["rows"]} == {"prior_disk", "cae"}
-    assert tracks["ROI given"]["floor"] == "roi_ellipse"
-    assert tracks["automatic"]["floor"] == "prior_disk"
+        roi, key=lambda m: -means[m])
+    assert {r["method"] for r in tracks["automatic"]["rows"]} == set(run.methods) - set(roi)
+    assert {"otsu", "region_growing", "roi_ellipse"} <= set(roi)
     for track in tracks.values():
         methods = [r["method"] for r in track["rows"]]
+        floors = [m for m in methods if run.record["methods"][m]["family"] == "floor"]
+        # the floor is the strongest pixel-free predictor that ran
+        assert track["floor"] == (max(floors, key=lambda m: means[m]) if floors else None)
+        assert track["ranked"] == [m for m in methods if m not in floors]
         # the paired tests stay inside the track
-        for test in track["tests"]:
-            assert {r["method"] for r in test["rows"]} | {test["best"]} == set(methods)
-        against = paired_tests(run.metrics, methods, against=track["floor"]).set_index(
-            "method")
+        for test in track["test_tables"]:
+            assert {r["method"] for r in test["rows"]} | {test["against"]} <= set(methods)
+        if track["floor"] is None:
+            continue
+        against = paired_tests(run.metrics, [track["floor"]] + track["ranked"],
+                               against=track["floor"], alternative="greater",
+                               stochastic=stochastic_methods(run.record),
+                               test_train_ratio=holdout_ratio(run)).set_index("method")
         for row in track["rows"]:
-            if row["is_floor"]:
+            if row["method"] in floors:
                 continue
             difference = means[row["method"]] - means[track["floor"]]
             assert row["floor_difference"] == f"{difference:+.3f}"
-            above = difference > 0 and against.loc[row["method"], "p_holm"] < 0.05
-            assert row["below_floor"] == (not above)
-        assert track["below_floor"] == [r["method"] for r in track["rows"] if r["below_floor"]]
+            # a quick run: only the direction of the means, no claim
+            assert row["floor_mark"] == floor_mark(difference,
+                                                   against.loc[row["method"], "p_holm"],
+                                                   claims=False)
     html = (report_run / "report.html").read_text()
     assert 'id="leaderboard-table-roi"' in html and 'id="leaderboard-table-automatic"' in html
     assert "rois.csv" in html and "patient-level (cluster) bootstrap" in html
-    if any(t["below_floor"] for t in tracks.values()):
-        assert "not above floor" in html
+    assert "the strongest of the pixel-free predictors that ran" in html
     assert html.count("The dashed red line is the mean of the floor") == 4
+    # a quick report claims nothing: no "significant", no bold rows
+    assert "significant" not in visible_text(html)
+    assert '<tr class="significant"' not in html
 
 
 def test_a_run_without_floors_says_so(xss_run):
@@ -167,6 +186,11 @@ def test_compare_puts_runs_side_by_side(report_run, tmp_path):
     for method in ("otsu", "region_growing", "cae"):
         assert method in text
     assert "+0.000" in text  # identical runs: no difference
+    # the same unit rules as the report: the CAE (trained once per fold, two folds) cannot be
+    # tested, the rule-based methods are tested over patients; a quick run claims nothing
+    assert "corrected t, folds (2 folds)" in text and "Wilcoxon, patients (" in text
+    assert "cannot be tested: 2 folds, one training each" in text
+    assert "significant" not in visible_text(html) and '<tr class="significant"' not in html
     assert "Track: ROI given" in text and "Track: automatic" in text
     assert text.index("roi_ellipse") < text.index("Track: automatic") < text.index("prior_disk")
     assert "different margins" not in text
@@ -184,8 +208,6 @@ def test_compare_puts_runs_side_by_side(report_run, tmp_path):
     assert len(figures) == 1 and figures[0]["src"].startswith("data:image/png;base64,")
     assert "otsu: " in figures[0]["alt"] and "95 % CI" in text
     # every run's Dice column, the first's too, holds the mean and its interval
-    import re
-
     first = re.findall(r"<tr><td>otsu</td><td class=\"num\">([^<]*)<span class=\"ci\">"
                        r"\[([^\]]*)\]", html)
     assert len(first) == 1 and first[0][0].strip() and "," in first[0][1]
@@ -255,7 +277,8 @@ def test_a_run_with_several_seeds_reports_their_spread_and_the_corrected_test(tm
     page = Page((run / "report.html").read_text())
     text = " ".join(page.text)
     assert "2 seeds: SD" in text  # under unet_course's name in its leaderboard
-    assert "corrected t, folds" in text and "Wilcoxon, patients" in text
+    # unet_course trained with two seeds: over seeds and patients; otsu and the floors once
+    assert "bootstrap, seeds and patients" in text and "Wilcoxon, patients" in text
     # the convergence table counts every training: 2 folds x 2 seeds
     assert "unet_course 4 " in text
     copy = tmp_path / "copy"
@@ -281,3 +304,24 @@ def test_a_run_made_before_training_seeds_still_renders(report_run, tmp_path):
     render_report(old)
     text = " ".join(Page((old / "report.html").read_text()).text)
     assert "how they stopped was not recorded" in text
+
+
+def test_a_report_that_ranks_says_what_each_test_found(report_run, tmp_path):
+    """The quick run's report read as one that ranks: its profile records no smoke test."""
+    copy = tmp_path / "ranks"
+    shutil.copytree(report_run, copy)
+    record = json.loads((copy / "run.json").read_text())
+    record["profile_settings"]["smoke_test"] = False  # the fact, whatever the profile's name
+    (copy / "run.json").write_text(json.dumps(record))
+    html = render_report(copy).read_text()
+    text = visible_text(html)
+    summary = " ".join((copy / "summary.txt").read_text().split())
+    assert "Smoke test" not in text and "quick profile" not in summary
+    assert "has the best mean Dice" in summary
+    for words in (summary, text):
+        assert "a tie" not in words and "NOT significantly" not in words
+        assert any(w in words for w in ("a significant difference", "no difference detected"))
+        assert any(w in words for w in ("above the floor", "below the floor"))
+    # every comparison gives what it could have detected, in the tables
+    assert text.count("Could detect") == html.count("<h3>ROI given, ") + html.count(
+        "<h3>automatic, ")

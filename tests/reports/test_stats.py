@@ -1,45 +1,12 @@
+"""The leaderboard's descriptive statistics: patient-level intervals, seeds, ceilings."""
+
 import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from scipy import stats
 
-from reports.stats import (
-    PATIENT_TEST,
-    SEEDED_TEST,
-    cluster_bootstrap_ci,
-    corrected_resampled_ttest,
-    holm,
-    leaderboard,
-    paired_tests,
-    wilcoxon_pair,
-)
-
-
-def naive_holm(p):
-    """Holm's adjusted p-values by the textbook definition: max over the ordered prefix."""
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = len(p)
-    out = np.empty(m)
-    for rank, index in enumerate(order):
-        out[index] = min(1.0, max((m - k) * p[order[k]] for k in range(rank + 1)))
-    return out
-
-
-@given(st.lists(st.floats(0, 1), min_size=1, max_size=12))
-@settings(max_examples=200, deadline=None)
-def test_holm_matches_the_textbook_definition(p):
-    np.testing.assert_allclose(holm(p), naive_holm(p))
-
-
-def test_holm_keeps_nans_out_of_the_family():
-    adjusted = holm([0.01, np.nan, 0.02])
-    assert np.isnan(adjusted[1])
-    np.testing.assert_allclose(adjusted[[0, 2]], [0.02, 0.02])
+from reports.stats import cluster_bootstrap_ci, leaderboard
 
 
 def test_cluster_bootstrap_brackets_the_mean_and_is_seeded(rng):
@@ -103,35 +70,6 @@ def _metrics(rng, n=40):
     return pd.DataFrame(rows)
 
 
-def test_paired_tests_run_over_patients_and_match_scipy(rng):
-    metrics = _metrics(rng)
-    table = paired_tests(metrics, ["a", "b", "c"]).set_index("method")
-    assert set(table["best"]) == {"a"} and set(table.index) == {"b", "c"}
-    wide = metrics.pivot(index="case", columns="method", values="dice")
-    patient = metrics.drop_duplicates("case").set_index("case")["patient"]
-    raw = []
-    for m in ("b", "c"):  # the reference: per-patient mean differences, by hand
-        per_patient = (wide[m] - wide["a"]).groupby(patient).mean()
-        raw.append(stats.wilcoxon(per_patient.to_numpy()).pvalue)
-    np.testing.assert_allclose(table.loc[["b", "c"], "p_value"], raw)
-    np.testing.assert_allclose(table.loc[["b", "c"], "p_holm"], naive_holm(raw))
-    assert (table["n_pairs"] == 40).all() and (table["n_units"] == 20).all()
-    assert table.loc["b", "p_holm"] < 1e-3  # a clear shift of 0.1 on 20 patients
-    lower = paired_tests(metrics, ["a", "b", "c"], "hd95")
-    assert set(lower["best"]) == {"a"}
-    against = paired_tests(metrics, ["a", "b", "c"], against="b").set_index("method")
-    assert set(against.index) == {"a", "c"} and (against["median_difference"] > 0).all()
-
-
-def test_wilcoxon_pair_without_groups_pairs_cases():
-    a = pd.Series([0.9, 0.8, 0.7, 0.6], index=list("wxyz"))
-    b = pd.Series([0.5, 0.5, 0.5, np.nan], index=list("wxyz"))
-    result = wilcoxon_pair(a, b)
-    assert result["n_pairs"] == result["n_units"] == 3
-    assert result["median_difference"] == pytest.approx(0.3)
-    assert result["p_value"] == pytest.approx(stats.wilcoxon([0.4, 0.3, 0.2]).pvalue)
-
-
 def test_leaderboard_orders_by_mean_dice_and_reports_medians_and_empties(rng):
     metrics = _metrics(rng)
     metrics.loc[(metrics["method"] == "b") & (metrics["case"] == "c0"), ["tp", "fp"]] = 0
@@ -146,19 +84,6 @@ def test_leaderboard_orders_by_mean_dice_and_reports_medians_and_empties(rng):
     # the interval is the patient-level one
     assert (board.loc["c", "dice_low"], board.loc["c", "dice_high"]) == cluster_bootstrap_ci(
         part["dice"], part["patient"])
-
-
-def test_the_corrected_resampled_t_test_inflates_the_plain_variance():
-    d = np.array([0.02, 0.035, 0.01, 0.025, 0.02, 0.03])
-    out = corrected_resampled_ttest(d, 0.25)
-    plain = stats.ttest_1samp(d, 0.0)
-    # t shrinks by sqrt((1/J) / (1/J + n_test/n_train)); the same t distribution, J - 1 df
-    expected = plain.statistic * np.sqrt((1 / 6) / (1 / 6 + 0.25))
-    assert out["statistic"] == pytest.approx(expected)
-    assert out["p_value"] == pytest.approx(2 * stats.t.sf(expected, 5))
-    assert out["p_value"] > plain.pvalue and out["n_units"] == 6
-    assert np.isnan(corrected_resampled_ttest([0.1], 0.25)["p_value"])  # one resample
-    assert corrected_resampled_ttest([0, 0, 0], 0.25)["p_value"] == 1.0
 
 
 def _seeded(rng, n_folds=5, n_seeds=3, per_fold=8):
@@ -182,27 +107,6 @@ def _seeded(rng, n_folds=5, n_seeds=3, per_fold=8):
     return frame
 
 
-def test_a_model_trained_with_seeds_is_tested_over_its_seed_averaged_fold_means(rng):
-    metrics = _seeded(rng)
-    table = paired_tests(metrics, ["s", "k"], against="k",
-                         test_train_ratio=0.3).set_index("method")
-    assert table.loc["s", "test"] == SEEDED_TEST and table.loc["s", "n_units"] == 5
-    # by hand: each fold's mean over the seeds of s, against k's one run on that fold; the
-    # seeds of a fold share its partition, so the folds are the resamples
-    means = metrics.groupby(["method", "fold", "seed"])["dice"].mean()
-    diffs = [np.mean([means["s", f, s] for s in range(3)]) - means["k", f, 0]
-             for f in range(5)]
-    expected = corrected_resampled_ttest(diffs, 0.3)
-    assert table.loc["s", "p_value"] == pytest.approx(expected["p_value"])
-    assert table.loc["s", "median_difference"] == pytest.approx(np.median(diffs))
-    default = paired_tests(metrics, ["s", "k"], against="k").set_index("method")
-    assert default.loc["s", "p_value"] == pytest.approx(
-        corrected_resampled_ttest(diffs, 1 / 4)["p_value"])  # K folds: 1 / (K - 1)
-    plain = paired_tests(metrics[metrics["method"] == "k"].assign(method="k2").pipe(
-        lambda f: pd.concat([metrics[metrics["method"] == "k"], f])), ["k", "k2"])
-    assert plain["test"].iloc[0] == PATIENT_TEST
-
-
 def test_the_leaderboard_averages_seeds_per_case_and_gives_their_spread(rng):
     metrics = _seeded(rng)
     board = leaderboard(metrics, ["s", "k"])
@@ -216,3 +120,17 @@ def test_the_leaderboard_averages_seeds_per_case_and_gives_their_spread(rng):
     assert board.loc["s", "dice_seed_sd"] == pytest.approx(per_seed.std(ddof=1))
     assert board.loc["s", "dice_seed_max"] == pytest.approx(per_seed.max())
     assert np.isnan(board.loc["k", "dice_seed_sd"])
+
+
+def test_the_leaderboard_gives_the_ceiling_and_the_seed_hit_rate_where_a_run_has_them(rng):
+    metrics = _seeded(rng)
+    assert np.isnan(leaderboard(metrics, ["s", "k"]).loc["s", "ceiling_mean"])  # an old run
+    metrics["ceiling_dice"] = np.where(metrics["method"] == "s", 0.9, np.nan)
+    metrics.loc[(metrics["method"] == "s") & (metrics["case"] == "f0c0"), "ceiling_dice"] = 0.5
+    metrics["seed_hit"] = np.where(metrics["method"] == "k",
+                                   (metrics["case"].str[-1] < "6").astype(float), np.nan)
+    board = leaderboard(metrics, ["s", "k"])
+    # a case's ceiling counts once (not once per seed): 39 cases at 0.9, one at 0.5
+    assert board.loc["s", "ceiling_mean"] == pytest.approx((39 * 0.9 + 0.5) / 40)
+    assert np.isnan(board.loc["k", "ceiling_mean"]) and np.isnan(board.loc["s", "seed_hit_mean"])
+    assert board.loc["k", "seed_hit_mean"] == pytest.approx(6 / 8)  # cases c0-c5 of c0-c7
