@@ -117,12 +117,11 @@ def _data_differs(old: dict, settings: dict) -> str:
     """The refusal of a folder made on other data: the paths first, the fingerprints second."""
     before, now = old.get("data"), settings.get("data")
     if before == now:
-        what = (f"the data at --data {now} have changed since this folder was made (its "
-                "cases or pixels differ")
+        what = (f"the data at --data {now} have changed since the run in this folder used "
+                "them (their cases or pixels differ")
     else:
-        what = (f"--data differs from the run in this folder (it was made with --data "
-                f"{before}, this command gives --data {now}, and their cases or pixels "
-                "differ")
+        what = (f"--data differs from the run in this folder (it ran on --data {before}, "
+                f"this command gives --data {now}, and their cases or pixels differ")
     return (f"{what}: fingerprint {old.get('data_fingerprint')}, now "
             f"{settings.get('data_fingerprint')}); give the folder's data to resume it, or "
             "choose another --out")
@@ -495,9 +494,10 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     except Exception as exc:  # a bug or a broken environment: the folder says so
         progress.close()
         failed(plan, exc)
-        print(f"run failed ({plan.record['error']}); {store.RUN_JSON} records it and "
-              f"complete cells are kept: rerun the same command with --out {plan.out} to "
-              "continue", file=stream)
+        if not isinstance(exc, InputError | ParameterError):  # those are one line already
+            print(f"run failed ({plan.record['error']}); {store.RUN_JSON} records it and "
+                  f"complete cells are kept: rerun the same command with --out {plan.out} "
+                  "to continue", file=stream)
         raise
     return plan.out
 

@@ -197,7 +197,8 @@ def scan_course_folder(folder: str | os.PathLike) -> tuple[list[Case], list[dict
         return [], [{"file": str(folder), "problem": f"cannot list the folder ({exc.strerror})"}]
     jpegs = [p for p in entries if course_name(p, JPEG_SUFFIXES)]
     if jpegs:
-        more = f" (and {len(jpegs) - 1} more JPEG files)" if len(jpegs) > 1 else ""
+        more = (f" (and {len(jpegs) - 1} more JPEG file{'s' if len(jpegs) > 2 else ''})"
+                if len(jpegs) > 1 else "")
         problems.append({"file": str(jpegs[0]), "problem": JPEG_REFUSED + more})
     for path in entries:
         parsed = course_name(path)

@@ -321,8 +321,8 @@ def test_a_folder_made_on_other_data_names_both_paths(quick_run, phantom_folder,
                       quiet=True)
     message = str(info.value)
     assert message.startswith(f"{quick_run / 'run.json'}: --data differs from the run in this "
-                              f"folder (it was made with --data phantom, this command gives "
-                              f"--data {phantom_folder}, and their cases or pixels differ: "
+                              f"folder (it ran on --data phantom, this command gives --data "
+                              f"{phantom_folder}, and their cases or pixels differ: "
                               "fingerprint ")
     assert message.index(str(phantom_folder)) < message.index("fingerprint")
     # the same path whose files changed since
@@ -335,8 +335,8 @@ def test_a_folder_made_on_other_data_names_both_paths(quick_run, phantom_folder,
     victim = sorted(data.glob("*_mass_mask.pgm"))[0]
     mask = victim.read_bytes()
     victim.write_bytes(mask[:-1] + bytes([255 - mask[-1]]))
-    with pytest.raises(InputError, match=f"the data at --data {data} have changed since this "
-                       "folder was made"):
+    with pytest.raises(InputError, match=f"the data at --data {data} have changed since the "
+                       "run in this folder used them"):
         run_benchmark(["roi_ellipse"], data=str(data), profile="quick", out=out, quiet=True)
 
 
