@@ -206,7 +206,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                        "study's set, listed in docs/studies.md)")
     _run_options(study, "study")
 
-    sub.add_parser("list", help="registered methods and datasets")
+    listing = sub.add_parser("list", help="registered methods (with a profile's settings) and "
+                             "datasets")
+    listing.add_argument("--profile", type=_one_of(tuple(PROFILES), "profile"), default=None,
+                         metavar="{" + ",".join(PROFILES) + "}",
+                         help="show the settings (input sizes, epochs, widths, tuning) this "
+                         "profile gives each method (default: standard, what run takes on a "
+                         "CPU)")
 
     data = sub.add_parser("data", help="summarise a dataset: cases, labels, patients, sizes, "
                           "problems")
@@ -223,14 +229,28 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                          "pixels (default 128, at least 32)")
 
     segment = sub.add_parser("segment", help="course preprocessing and ROI segmentation of "
-                             "raw crops (the batch run_segmentation.m)")
+                             "raw crops (the batch run_segmentation.m)",
+                             description="Preprocess raw crops the course's way and segment "
+                             "each with its box from ROIS.csv, writing a course-format "
+                             "reference folder. First run it with --preview to see the grid "
+                             "the boxes are drawn on: each crop's <case>_resized.pgm, the raw "
+                             "crop smoothed and shrunk by 8 (a 1000 px crop becomes 126 x 126, "
+                             "a 512 px one 65 x 65).")
     segment.add_argument("raw_dir", help="folder of raw crops (one image per case, named "
-                         "after it: 0001p1_1_1.pgm, .png or .tif)")
-    segment.add_argument("--rois", required=True, help="CSV: case,row_min,row_max,col_min,"
-                         "col_max (0-based, inclusive, on the preprocessed grid: the raw crop "
-                         "smoothed and shrunk by 8, e.g. 126 x 126 for a 1000 x 1000 crop)")
+                         "after it: 0001p1_1_1.pgm, .png or .tif; not JPEG)")
+    which = segment.add_mutually_exclusive_group(required=True)
+    which.add_argument("--rois", help="CSV: case,row_min,row_max,col_min,col_max (0-based, "
+                       "inclusive, on the preprocessed grid that --preview writes); crops of "
+                       "RAW_DIR without a row are not segmented (a line on stderr names them)")
+    which.add_argument("--preview", action="store_true", help="write only each crop's "
+                       "preprocessed grid, <case>_resized.pgm, into --out and print its size: "
+                       "draw the boxes on exactly that grid (no --rois needed)")
     segment.add_argument("--out", required=True, help="folder for the course-format image "
-                         "and mask of every case")
+                         "and mask of every case; a folder that already holds course-format "
+                         "images or masks (or reference.json) is refused, except the grids a "
+                         "--preview of the same crops wrote")
+    segment.add_argument("--overwrite", action="store_true", help="replace the course-format "
+                         "files and reference.json that --out holds")
     segment.add_argument("--method", default="radial",
                          type=_one_of(SEGMENT_METHODS, "segment method"),
                          metavar="{" + ",".join(SEGMENT_METHODS) + "}",
@@ -297,10 +317,17 @@ def option_message(error: ParameterError) -> str | None:
 def usage_problem(args) -> str | None:
     """What is wrong with parsed arguments that needs no data to tell, or None.
 
-    A number of folds below 2 (said as the library says it) and a file or folder that does
-    not exist, answered before the command's heavy imports (the commands check them again,
-    for callers of their functions).
+    A Keras backend that cannot start when ``--all`` asks for the deep models
+    (:func:`deep.backend_check.backend_problem`), a number of folds below 2 (said as the
+    library says it) and a file or folder that does not exist, answered before the command's
+    heavy imports (the commands check them again, for callers of their functions).
     """
+    if args.command in ("run", "study") and getattr(args, "all", False):
+        from deep.backend_check import backend_problem  # light: imports no backend
+
+        backend = backend_problem()
+        if backend is not None:  # --all holds the deep models
+            return f"--all: the deep models cannot be loaded: {backend}"
     folds = getattr(args, "folds", None)
     if folds is not None and folds < 2:
         return option_message(ParameterError("n_folds", "make_splits", FOLDS_EXPECTED, folds))
@@ -308,7 +335,8 @@ def usage_problem(args) -> str | None:
     if args.command in ("run", "study") and data != "phantom" and not Path(data).exists():
         return (f"--data {data}: no such file or folder (give 'phantom', a course-format "
                 "folder or a manifest .csv)")
-    paths = {"segment": [(args.raw_dir, "not a folder"), (args.rois, "no such ROI file")]
+    paths = {"segment": [(args.raw_dir, "not a folder")] + (
+                 [(args.rois, "no such ROI file")] if args.rois is not None else [])
              if args.command == "segment" else [],
              "classify": [(args.features, "no such feature table or run folder")]
              if args.command == "classify" else [],

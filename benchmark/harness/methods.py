@@ -98,20 +98,32 @@ def _native_stderr_muted():
 def deep_models() -> dict:
     """The deep registry (:data:`deep.models.MODELS`), imported with Keras' start-up muted.
 
+    The Keras backend is checked first, without importing Keras
+    (:func:`deep.backend_check.backend_problem`): a misspelled ``KERAS_BACKEND`` or a backend
+    whose library is missing is answered at once, in one line.
+
     Raises
     ------
     InputError
-        When Keras or its backend cannot be imported (saying what to install).
+        When the backend is not one massbench trains with, or Keras or its backend cannot be
+        imported (saying which ``massbench`` extra to install).
     """
+    if "deep.training" not in sys.modules:
+        from deep.backend_check import backend_problem
+
+        problem = backend_problem()
+        if problem is not None:
+            raise InputError(f"the deep models cannot be loaded: {problem}")
     try:
         if "deep.training" not in sys.modules:
             with _native_stderr_muted():
                 import deep.training  # noqa: F401
         from deep.models import MODELS
-    except ImportError as exc:  # keras installed without a usable backend, say
+    except ImportError as exc:  # a backend library that is installed but broken, say
+        from deep.backend_check import install_hint
+
         raise InputError(f"the deep models cannot be loaded ({exc}); install a Keras backend "
-                         "(pip install 'massbench[tensorflow]') or leave the deep methods "
-                         "out") from None
+                         f"({install_hint()}) or leave the deep methods out") from None
     return MODELS
 
 

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from benchmark.ground import store
-from benchmark.ground.data import Dataset, load_dataset, make_phantom
-from benchmark.ground.errors import InputError
+from benchmark.ground.data import Dataset, load_dataset, make_phantom, patient_warnings
+from benchmark.ground.errors import InputError, ParameterError
 from benchmark.ground.roi import DEFAULT_ROI_MARGIN, ROI_COLUMNS, check_margin, check_roi, draw_roi
 from benchmark.ground.splits import (
     DEFAULT_SEED,
@@ -103,12 +103,28 @@ def check_folder(out: Path, settings: dict) -> dict | None:
             raise InputError(f"was made by an older massbench that had no {option} setting; "
                              "it cannot be continued: choose another --out", run_json)
     for key, option in {**SETTINGS, **STUDY_SETTINGS}.items():
+        if key == "data_fingerprint" and old.get(key) != settings.get(key):
+            raise InputError(_data_differs(old, settings), run_json)
         if old.get(key) != settings.get(key):
             raise InputError(f"{option} differs from the run in this folder (it was "
                              f"made with {old.get(key)!r}, this command gives "
                              f"{settings.get(key)!r}); repeat its settings to resume it, or "
                              "choose another --out", run_json)
     return previous
+
+
+def _data_differs(old: dict, settings: dict) -> str:
+    """The refusal of a folder made on other data: the paths first, the fingerprints second."""
+    before, now = old.get("data"), settings.get("data")
+    if before == now:
+        what = (f"the data at --data {now} have changed since the run in this folder used "
+                "them (their cases or pixels differ")
+    else:
+        what = (f"--data differs from the run in this folder (it ran on --data {before}, "
+                f"this command gives --data {now}, and their cases or pixels differ")
+    return (f"{what}: fingerprint {old.get('data_fingerprint')}, now "
+            f"{settings.get('data_fingerprint')}); give the folder's data to resume it, or "
+            "choose another --out")
 
 
 def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int,
@@ -120,7 +136,15 @@ def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int,
     """
     path = out / store.SPLITS_JSON
     if not path.is_file():
-        return given if given is not None else make_splits(dataset, n_folds=n_folds, seed=seed)
+        if given is not None:
+            return given
+        try:
+            return make_splits(dataset, n_folds=n_folds, seed=seed)
+        except ParameterError as exc:  # too few patients: say how they were derived
+            warnings = patient_warnings(dataset) if exc.parameter == "n_folds" else []
+            if warnings:
+                exc.hint = "; ".join(filter(None, [exc.hint, *warnings]))
+            raise
     splits = read_splits(path)
     if given is not None and splits != store.jsonable(given):
         raise InputError("is not the split this study makes; choose another --out", path)
@@ -358,6 +382,27 @@ def interrupted(plan: RunPlan) -> None:
     store.write_json(plan.out / store.RUN_JSON, plan.record)
 
 
+def error_summary(exc: BaseException) -> str:
+    """An exception in one line: its type and the first line of its message (at most 300 chars).
+
+    Examples
+    --------
+    >>> error_summary(KeyError("val_dice"))
+    "KeyError: 'val_dice'"
+    """
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def failed(plan: RunPlan, exc: BaseException) -> None:
+    """Mark a run as failed in its ``run.json``, with the error in one line (``error``)."""
+    plan.record["status"] = "failed"
+    plan.record["error"] = error_summary(exc)
+    plan.record["failed_time"] = environment.now()
+    store.write_json(plan.out / store.RUN_JSON, plan.record)
+
+
 def finish_run(plan: RunPlan, *, diagnosis: bool = True, progress: Progress | None = None,
                jobs: int = 1, scheduler: str | None = None) -> None:
     """Gather ``metrics.csv``, run the diagnosis stage (unless not asked) and complete the record.
@@ -435,17 +480,26 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
                      f"({len(plan.dataset)} cases), profile {plan.profile.name}; "
                      f"{len(tasks) - len(pending)} cell(s) already complete; writing to "
                      f"{plan.out}")
+    stream = stream if stream is not None else sys.stderr
     try:
         _timed(plan.stages, "cells", cells_stage, pending, progress, jobs=jobs,
                scheduler=scheduler)
+        progress.close()
+        finish_run(plan, progress=progress, jobs=jobs, scheduler=scheduler)
     except KeyboardInterrupt:
         progress.close()
         interrupted(plan)
         print(f"interrupted: complete cells are kept; rerun the same command with --out "
-              f"{plan.out} to continue", file=stream if stream is not None else sys.stderr)
+              f"{plan.out} to continue", file=stream)
         raise
-    progress.close()
-    finish_run(plan, progress=progress, jobs=jobs, scheduler=scheduler)
+    except Exception as exc:  # a bug or a broken environment: the folder says so
+        progress.close()
+        failed(plan, exc)
+        if not isinstance(exc, InputError | ParameterError):  # those are one line already
+            print(f"run failed ({plan.record['error']}); {store.RUN_JSON} records it and "
+                  f"complete cells are kept: rerun the same command with --out {plan.out} "
+                  "to continue", file=stream)
+        raise
     return plan.out
 
 

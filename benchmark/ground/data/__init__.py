@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
-from benchmark.ground.data.course import scan_course_folder
+from benchmark.ground.data.course import (
+    COURSE_LABELS_FROM,
+    COURSE_PATIENTS,
+    course_patient_warnings,
+    scan_course_folder,
+)
 from benchmark.ground.data.manifest import scan_manifest
 from benchmark.ground.data.phantom import (
     DEFAULT_CASES,
@@ -27,6 +33,10 @@ from benchmark.ground.store import read_json, write_json
 #: A folder's statement of how its reference masks were made (``segment`` writes one).
 REFERENCE_FILE = "reference.json"
 
+
+#: How the phantom's patients and labels are given (one or two views of each patient).
+PHANTOM_DERIVATION = {"patients_from": "the phantom's patients (one or two views each)",
+                      "labels_from": "the phantom's classes (exact)"}
 
 #: Built-in datasets by name: a description and a zero-argument factory.
 DATASETS = {
@@ -54,13 +64,14 @@ def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str
         ``{"file": ..., "problem": ...}`` each.
     """
     if isinstance(spec, str) and spec in DATASETS:
-        return DATASETS[spec][1](), []
+        return replace(DATASETS[spec][1](), **PHANTOM_DERIVATION), []
     path = Path(spec)
     if path.is_dir():
         cases, problems = scan_course_folder(path)
         name, reference = path.name, "unknown"
+        derived = {"patients_from": COURSE_PATIENTS, "labels_from": COURSE_LABELS_FROM}
     elif path.suffix.lower() == ".csv" and path.is_file():
-        cases, problems = scan_manifest(path)
+        cases, problems, derived = scan_manifest(path)
         name, reference = path.stem, "unknown"
     elif not path.exists():
         names = ", ".join(DATASETS)
@@ -81,7 +92,24 @@ def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str
     if not cases:
         return None, problems
     return Dataset(name=name, cases=tuple(cases), source=str(path), reference=reference,
-                   generator=generator), problems
+                   generator=generator, **derived), problems
+
+
+def patient_warnings(dataset: Dataset) -> list[str]:
+    """Signs that a dataset's patients were derived by a rule that does not fit its ids.
+
+    Only patients taken from the case ids by the course's rule (a course folder, or a
+    manifest of course-named files without a patient column) are checked
+    (:func:`benchmark.ground.data.course.course_patient_warnings`).
+
+    Returns
+    -------
+    list of str
+        Each a sentence saying what looks wrong and what to do; empty when all looks right.
+    """
+    if not dataset.patients_from.startswith(COURSE_PATIENTS):
+        return []
+    return course_patient_warnings(dataset.ids, [c.patient for c in dataset])
 
 
 def write_reference_statement(folder: str | os.PathLike, reference: str, **details) -> Path:
@@ -151,7 +179,10 @@ def summarize(dataset: Dataset | None, problems: list[dict[str, str]]) -> dict:
     -------
     dict
         Exactly the keys ``n_cases, n_malignant, n_benign, n_unlabelled, n_patients,
-        image_sizes, problems``; ``image_sizes`` maps ``"HxW"`` to a count.
+        patients_from, labels_from, image_sizes, warnings, problems``; ``image_sizes`` maps
+        ``"HxW"`` to a count, ``patients_from`` and ``labels_from`` say how the loader gave
+        them (:class:`Dataset`), ``warnings`` lists what looks wrong without being an error
+        (:func:`patient_warnings`).
     """
     cases = list(dataset) if dataset is not None else []
     labels = Counter(c.label for c in cases)
@@ -162,7 +193,10 @@ def summarize(dataset: Dataset | None, problems: list[dict[str, str]]) -> dict:
         "n_benign": labels.get(0, 0),
         "n_unlabelled": labels.get(None, 0),
         "n_patients": len({c.patient for c in cases}),
+        "patients_from": dataset.patients_from if dataset is not None else "",
+        "labels_from": dataset.labels_from if dataset is not None else "",
         "image_sizes": dict(sorted(sizes.items())),
+        "warnings": patient_warnings(dataset) if dataset is not None else [],
         "problems": list(problems),
     }
 
@@ -178,6 +212,7 @@ __all__ = [
     "check_phantom_settings",
     "load_dataset",
     "make_phantom",
+    "patient_warnings",
     "read_phantom_record",
     "scan_dataset",
     "summarize",

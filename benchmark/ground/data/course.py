@@ -1,18 +1,27 @@
 """Loader for the course's folder format: ``<case>_resized.pgm`` beside ``<case>_mass_mask.pgm``.
 
 The case id's last ``_<digit>`` is the class (1 malignant, 2 benign; anything else leaves the
-case unlabelled) and its first four characters are the patient.
+case unlabelled) and its first four characters are the patient. Since ids that do not follow
+that naming give wrong patients without an error, :func:`course_patient_warnings` says when
+the rule looks wrong.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from benchmark.ground.data.imageio import IMAGE_SUFFIXES, read_image, to_unit_float
+from benchmark.ground.data.imageio import (
+    IMAGE_SUFFIXES,
+    JPEG_REFUSED,
+    JPEG_SUFFIXES,
+    read_image,
+    to_unit_float,
+)
 from benchmark.ground.data.records import Case
 from benchmark.ground.errors import InputError
 
@@ -20,6 +29,12 @@ IMAGE_TAG = "_resized"
 MASK_TAG = "_mass_mask"
 _LABEL_RE = re.compile(r"_(\d)$")
 COURSE_LABELS = {"1": 1, "2": 0}  # course digit -> massbench label (1 malignant, 0 benign)
+#: How the course format derives patients and labels from a case id (what ``data`` says).
+COURSE_PATIENTS = "first four characters of the case id (course naming)"
+COURSE_LABELS_FROM = "the case id's last _<digit> (course naming: _1 malignant, _2 benign)"
+#: What to do when the course's patient rule does not fit the data.
+PATIENT_COLUMN_HINT = ("if that is not how your cases are named, give a manifest CSV with a "
+                       "patient column (image,mask,label,patient)")
 
 
 def course_paths(folder: str | os.PathLike, case_id: str,
@@ -46,9 +61,60 @@ def patient_from_id(case_id: str) -> str:
     return case_id[:4]
 
 
-def _split_name(path: Path) -> tuple[str, str] | None:
-    """Return (case id, "image" or "mask") for a course-format file name, else None."""
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
+def course_patient_warnings(case_ids, patients) -> list[str]:
+    """Signs that the course's patient rule (first four characters) does not fit these ids.
+
+    Parameters
+    ----------
+    case_ids : sequence of str
+    patients : sequence of str
+        Each case's patient, as the rule gave it.
+
+    Returns
+    -------
+    list of str
+        Empty when the ids look like course ids; otherwise one sentence that says what looks
+        wrong and what to do.
+
+    Examples
+    --------
+    >>> ids = [f"lesion{i}" for i in range(1, 13)]
+    >>> print(course_patient_warnings(ids, [patient_from_id(i) for i in ids])[0])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    patients may be wrong: 12 of 12 case ids do not start with four digits (e.g. 'lesion1',
+    patient 'lesi'); patient 'lesi' holds 12 of 12 cases; patient = first four characters of
+    the case id (course naming): if that is not how your cases are named, give a manifest
+    CSV with a patient column (image,mask,label,patient)
+    """
+    ids, patients = list(case_ids), list(patients)
+    signs = []
+    odd = [i for i in ids if not re.match(r"\d{4}", i)]
+    if odd:
+        signs.append(f"{len(odd)} of {len(ids)} case ids do not start with four digits (e.g. "
+                     f"{odd[0]!r}, patient {patient_from_id(odd[0])!r})")
+    if len(ids) >= 3:
+        patient, count = Counter(patients).most_common(1)[0]
+        if count > len(ids) / 2:
+            signs.append(f"patient {patient!r} holds {count} of {len(ids)} cases")
+    if not signs:
+        return []
+    return [f"patients may be wrong: {'; '.join(signs)}; patient = {COURSE_PATIENTS}: "
+            f"{PATIENT_COLUMN_HINT}"]
+
+
+def course_name(path: str | os.PathLike,
+                suffixes=IMAGE_SUFFIXES) -> tuple[str, str] | None:
+    """(case id, ``"image"`` or ``"mask"``) of a course-format file name, else None.
+
+    Examples
+    --------
+    >>> course_name("data/0001p1_1_1_mass_mask.pgm")
+    ('0001p1_1_1', 'mask')
+    >>> course_name("lesion1.png") is None
+    True
+    """
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
         return None
     stem = path.name[: -len(path.suffix)]
     for tag, kind in ((MASK_TAG, "mask"), (IMAGE_TAG, "image")):
@@ -77,7 +143,10 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
 
 
 def load_case(case_id: str, image_path: Path, mask_path: Path, *, label=None, patient=None) -> Case:
-    """Read one image/mask pair into a :class:`Case`; raise :class:`InputError` on any problem."""
+    """Read one image/mask pair into a :class:`Case`; raise :class:`InputError` on any problem.
+
+    An all-zero mask is a problem: such a case scores 0 for every method.
+    """
     pixels, maxval = read_image(image_path)
     image = to_unit_float(pixels, maxval, image_path)
     mask = read_mask(mask_path)
@@ -87,6 +156,10 @@ def load_case(case_id: str, image_path: Path, mask_path: Path, *, label=None, pa
             f"{image_path.name} ({image.shape[0]}x{image.shape[1]})",
             mask_path,
         )
+    if not mask.any():
+        raise InputError(f"case {case_id}: the reference mask is empty (all zero), so every "
+                         "method would score 0 on it; draw its mass or leave the case out",
+                         mask_path)
     return Case(
         id=case_id,
         image=image,
@@ -122,13 +195,20 @@ def scan_course_folder(folder: str | os.PathLike) -> tuple[list[Case], list[dict
         entries = sorted(folder.iterdir())
     except OSError as exc:
         return [], [{"file": str(folder), "problem": f"cannot list the folder ({exc.strerror})"}]
+    jpegs = [p for p in entries if course_name(p, JPEG_SUFFIXES)]
+    if jpegs:
+        more = (f" (and {len(jpegs) - 1} more JPEG file{'s' if len(jpegs) > 2 else ''})"
+                if len(jpegs) > 1 else "")
+        problems.append({"file": str(jpegs[0]), "problem": JPEG_REFUSED + more})
     for path in entries:
-        parsed = _split_name(path)
+        parsed = course_name(path)
         if parsed is None:
             continue
         case_id, kind = parsed
         (images if kind == "image" else masks).setdefault(case_id, []).append(path)
     if not images and not masks:
+        if jpegs:
+            return [], problems
         return [], [{
             "file": str(folder),
             "problem": f"no cases found: expected <case>{IMAGE_TAG}.pgm files beside "

@@ -16,6 +16,12 @@ from benchmark.ground.errors import InputError
 from benchmark.ground.store import atomic_write_bytes
 
 IMAGE_SUFFIXES = (".pgm", ".png", ".tif", ".tiff")
+#: Suffixes of JPEG files, which are refused with :data:`JPEG_REFUSED`.
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+#: Why a JPEG crop or mask is refused, and what to do.
+JPEG_REFUSED = ("JPEG is not accepted (its lossy compression changes grey levels and blurs "
+                "mask edges); convert the files to PNG, PGM or TIFF, from the original "
+                "uncompressed images where you have them")
 _PGM_WHITESPACE = b" \t\r\n\v\f"
 
 
@@ -38,10 +44,13 @@ def read_image(path: str | os.PathLike) -> tuple[np.ndarray, int | None]:
     Raises
     ------
     InputError
-        If the file cannot be read, is truncated, is not an image, or is not grey-level.
+        If the file cannot be read, is truncated, is not an image, is not grey-level, or is
+        a JPEG (:data:`JPEG_REFUSED`).
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in JPEG_SUFFIXES:
+        raise InputError(JPEG_REFUSED, path)
     if suffix not in IMAGE_SUFFIXES:
         raise InputError(
             f"unsupported image type {suffix!r}; expected one of {', '.join(IMAGE_SUFFIXES)}", path
@@ -166,6 +175,33 @@ def to_unit_float(pixels: np.ndarray, maxval: int | None, path: str | os.PathLik
     return (pixels.astype(np.float64) / maxval).astype(np.float32)
 
 
+def encode_pgm(pixels: np.ndarray) -> bytes:
+    r"""The bytes of a binary PGM (P5) file holding ``pixels``.
+
+    Parameters
+    ----------
+    pixels : (M, N) ndarray of uint8 or uint16
+        8-bit images get maxval 255, 16-bit ones maxval 65535 (big-endian, as PGM requires).
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> encode_pgm(np.zeros((1, 2), np.uint8))
+    b'P5\n2 1\n255\n\x00\x00'
+    """
+    pixels = np.asarray(pixels)
+    if pixels.ndim != 2 or pixels.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"write_pgm needs a 2-D uint8 or uint16 array, got {pixels.dtype} "
+                         f"with shape {pixels.shape}")
+    maxval = 255 if pixels.dtype == np.uint8 else 65535
+    raster = pixels.astype(">u2").tobytes() if maxval == 65535 else pixels.tobytes()
+    header = f"P5\n{pixels.shape[1]} {pixels.shape[0]}\n{maxval}\n".encode("ascii")
+    return header + raster
+
+
 def write_pgm(path: str | os.PathLike, pixels: np.ndarray) -> None:
     """Write a binary PGM (P5) file atomically.
 
@@ -176,11 +212,4 @@ def write_pgm(path: str | os.PathLike, pixels: np.ndarray) -> None:
     pixels : (M, N) ndarray of uint8 or uint16
         8-bit images get maxval 255, 16-bit ones maxval 65535 (big-endian, as PGM requires).
     """
-    pixels = np.asarray(pixels)
-    if pixels.ndim != 2 or pixels.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f"write_pgm needs a 2-D uint8 or uint16 array, got {pixels.dtype} "
-                         f"with shape {pixels.shape}")
-    maxval = 255 if pixels.dtype == np.uint8 else 65535
-    raster = pixels.astype(">u2").tobytes() if maxval == 65535 else pixels.tobytes()
-    header = f"P5\n{pixels.shape[1]} {pixels.shape[0]}\n{maxval}\n".encode("ascii")
-    atomic_write_bytes(path, header + raster)
+    atomic_write_bytes(path, encode_pgm(pixels))

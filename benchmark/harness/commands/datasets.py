@@ -32,9 +32,15 @@ def cmd_data(args) -> int:
             print(f"fingerprint  {dataset.fingerprint}")
         print(f"cases        {summary['n_cases']}  (malignant {summary['n_malignant']}, "
               f"benign {summary['n_benign']}, unlabelled {summary['n_unlabelled']})")
+        if summary["labels_from"]:
+            print(f"             label = {summary['labels_from']}")
         print(f"patients     {summary['n_patients']}")
+        if summary["patients_from"]:
+            print(f"             patient = {summary['patients_from']}")
         sizes = ", ".join(f"{k} x{v}" for k, v in summary["image_sizes"].items()) or "-"
         print(f"image sizes  {sizes}")
+        for warning in summary["warnings"]:
+            print(f"warning      {warning}")
         print(f"problems     {len(problems)}")
     if problems:
         first = problems[0]

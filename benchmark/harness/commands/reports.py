@@ -7,6 +7,30 @@ from pathlib import Path
 from benchmark.ground.errors import InputError
 
 
+def check_not_failed(run_dir) -> None:
+    """Refuse a run folder whose run died of an error, saying what failed and how to continue.
+
+    Raises
+    ------
+    InputError
+        If ``run.json`` records ``"status": "failed"``.
+    """
+    from benchmark.ground import store
+
+    path = Path(run_dir) / store.RUN_JSON
+    try:
+        record = store.read_json(path)
+    except (OSError, ValueError):
+        return  # the report says what is wrong with it
+    if not isinstance(record, dict) or record.get("status") != "failed":
+        return
+    command = record.get("command_line")
+    again = f" ({command})" if command else f" with --out {run_dir}"
+    raise InputError(f"the run failed ({record.get('error', 'error not recorded')}), so it "
+                     "has no report; its complete cells are kept: rerun the same "
+                     f"command{again} to continue", path)
+
+
 def cmd_report(args) -> int:
     """(Re)write the ``report.html`` of a run folder or a study folder from its files."""
     from benchmark.ground.store import STUDY_JSON
@@ -15,6 +39,7 @@ def cmd_report(args) -> int:
     if (Path(args.run_dir) / STUDY_JSON).is_file():
         print(f"wrote {render_study(args.run_dir)}")
         return 0
+    check_not_failed(args.run_dir)
     print(f"wrote {render_report(args.run_dir)}")
     return 0
 

@@ -56,7 +56,9 @@ def test_make_phantom_then_data_json(tmp_path):
     assert out.returncode == 0
     summary = json.loads(out.stdout)
     assert set(summary) == {"n_cases", "n_malignant", "n_benign", "n_unlabelled",
-                            "n_patients", "image_sizes", "problems"}
+                            "n_patients", "patients_from", "labels_from", "image_sizes",
+                            "warnings", "problems"}
+    assert summary["warnings"] == [] and "course naming" in summary["patients_from"]
     assert summary["n_cases"] == 10 and summary["image_sizes"] == {"48x48": 10}
     assert summary["n_malignant"] + summary["n_benign"] == 10
     text = cli("data", tmp_path / "ph")
@@ -100,6 +102,29 @@ def test_list_names_the_datasets_and_every_segmenter():
     for name in ("cae", "unet_course", "unet", "attention_unet"):
         assert f"  {name} " in out.stdout
     assert " deep " in out.stdout
+    # the values a standard run uses, said to be the standard profile's
+    assert out.stdout.startswith("methods, with the settings of the standard profile, the "
+                                 "default on a CPU")
+    unet = out.stdout.split("\n  unet ")[1].splitlines()
+    assert "input_size=48" in unet[2] and "widths=(8, 16, 32, 64)" in unet[2]
+    unet_roi = out.stdout.split("\n  unet_roi ")[1].splitlines()
+    assert "input_size=32" in unet_roi[2]
+    assert "max_tuning_cases=10" in out.stdout.split("\n  radial_maxvar ")[1].splitlines()[2]
+    assert "epochs=20" in out.stdout.split("training of every deep model (standard): ")[1]
+
+
+def test_list_shows_the_values_of_the_profile_it_is_given():
+    from benchmark.harness.methods import make_method
+    from benchmark.harness.profiles import get_profile
+
+    out = cli("list", "--profile", "quick")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("methods, with the settings of the quick profile (")
+    for name in ("cae", "unet", "attention_unet_roi"):
+        shown = out.stdout.split(f"\n  {name} ")[1].splitlines()[2]
+        estimator = make_method(name, get_profile("quick"), seed=0)
+        assert f"input_size={estimator.input_size}" in shown and "input_size=32" in shown
+    assert "epochs=3" in out.stdout.split("training of every deep model (quick): ")[1]
 
 
 def test_make_phantom_refuses_a_folder_holding_other_files(tmp_path):
@@ -126,15 +151,20 @@ def _raw_crops(folder, rng_seed=0):
         write_pgm(folder / f"{name}.pgm", np.clip(image, 0, 255).astype(np.uint8))
 
 
+#: Boxes of the two raw crops of :func:`_raw_crops` in which radial finds the disk (on the
+#: looser 5-45 boxes it finds nothing: the mask is empty).
+BOXES = ("0001p1_1_1,12,38,11,37", "0002p1_1_2,11,39,10,38")
+
+
 def test_segment_writes_course_pairs_that_load(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     _raw_crops(raw)
     rois = tmp_path / "rois.csv"
-    rois.write_text("case,row_min,row_max,col_min,col_max\n0001p1_1_1,5,45,4,44\n"
-                    "0002p1_1_2,6,44,5,43\n")
+    rois.write_text(f"case,row_min,row_max,col_min,col_max\n{BOXES[0]}\n{BOXES[1]}\n")
     out = cli("segment", raw, "--rois", rois, "--out", tmp_path / "out")
     assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # no mask came out empty, no crop was left out
     assert "0001p1_1_1: preprocessed grid 51 x 51" in out.stdout and "<case>" not in out.stdout
     assert "grid(s), on which the ROIs are given: 51 x 51\n" in out.stdout
     from PIL import Image
@@ -146,8 +176,10 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
         mask = read_mask(tmp_path / "out" / f"{case}_mass_mask.pgm")
         assert overlay.shape == (51, 51, 3)
         outline = (overlay == (230, 159, 0)).all(axis=2)
-        assert outline.any() == mask.any() and not (outline & ~mask).any()
-    assert (overlay[6, 5:44] == (0, 114, 178)).all()  # the second ROI's top side
+        assert outline.any() and mask.any() and not (outline & ~mask).any()
+    top = overlay[11, 10:39]  # the second ROI's top side, where the outline does not cross
+    blue, orange = (top == (0, 114, 178)).all(axis=1), (top == (230, 159, 0)).all(axis=1)
+    assert (blue | orange).all() and blue.sum() > 20
     summary = json.loads(cli("data", tmp_path / "out", "--json").stdout)
     assert summary["n_cases"] == 2 and summary["image_sizes"] == {"51x51": 2}
     assert summary["n_malignant"] == 1 and summary["n_benign"] == 1
@@ -160,7 +192,7 @@ def test_segment_writes_course_pairs_that_load(tmp_path):
     ("0003p1_1_1,5,45,4,44", "rois.csv:3: unknown case '0003p1_1_1'"),
     ("0002p1_1_2,5,60,4,44", "rois.csv:3: ROI: rectangle rows 5-60"),
     ("0002p1_1_2,5,60,4,44", "on 0002p1_1_2's preprocessed grid, 51 x 51 (its raw 400 x 400 "
-     "crop smoothed and shrunk by 8)"),
+     "crop smoothed and shrunk by 8; --preview writes that grid)"),
     ("0002p1_1_2,5,x,4,44", "row 3: row_min, row_max, col_min, col_max must be integers"),
     ("0002p1_1_2,40,5,4,44", "rois.csv:3: ROI: rectangle rows 40-5, cols 4-44 is inverted"),
 ])
@@ -174,6 +206,152 @@ def test_segment_bad_rows_name_the_row_and_write_nothing(tmp_path, row, fragment
     assert out.returncode == 2 and fragment in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def _rois(path, rows, separator=","):
+    lines = ["case,row_min,row_max,col_min,col_max", *rows]
+    path.write_text("\n".join(line.replace(",", separator) for line in lines) + "\n")
+    return path
+
+
+def test_segment_refuses_an_out_folder_holding_masks_unless_overwrite(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    out.mkdir()
+    _raw_crops(raw)
+    rois = _rois(tmp_path / "rois.csv", BOXES)
+    drawn = out / "0002p1_1_2_mass_mask.png"  # the user's own, hand-drawn mask
+    from PIL import Image
+
+    Image.fromarray(np.full((51, 51), 255, np.uint8)).save(drawn)
+    before = drawn.read_bytes()
+    refused = cli("segment", raw, "--rois", rois, "--out", out)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"python -m benchmark: {drawn}: --out already holds this file, which segment would "
+        "replace or mix with its own; choose a new or empty folder, or give --overwrite to "
+        "replace them"]
+    assert sorted(out.iterdir()) == [drawn] and drawn.read_bytes() == before
+    drawn.unlink()
+    (out / "reference.json").write_text('{"reference": "manual"}')
+    refused = cli("segment", raw, "--rois", rois, "--out", out)
+    assert refused.returncode == 2 and "reference.json: --out already holds" in refused.stderr
+    done = cli("segment", raw, "--rois", rois, "--out", out, "--overwrite")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert json.loads((out / "reference.json").read_text())["reference"] == "semi-automatic"
+
+
+def test_segment_preview_writes_the_grids_the_boxes_are_drawn_on(tmp_path):
+    from benchmark.ground.data.imageio import read_image, write_pgm
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    _raw_crops(raw)
+    write_pgm(raw / "0003p1_1_1.pgm", np.full((512, 512), 90, np.uint8))
+    preview = cli("segment", raw, "--preview", "--out", out)
+    assert preview.returncode == 0, preview.stderr
+    assert "0003p1_1_1: preprocessed grid 65 x 65 (raw 512 x 512)" in preview.stdout
+    assert "0001p1_1_1: preprocessed grid 51 x 51 (raw 400 x 400)" in preview.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"000{i}p1_1_{j}_resized.pgm" for i, j in ((1, 1), (2, 2), (3, 1))]
+    assert read_image(out / "0003p1_1_1_resized.pgm")[0].shape == (65, 65)
+    grid = (out / "0001p1_1_1_resized.pgm").read_bytes()
+    # then the boxes, drawn on those grids; the preview's files are not in the way, the crop
+    # the ROI file (';'-separated) leaves out is named
+    rois = _rois(tmp_path / "rois.csv", BOXES, ";")
+    done = cli("segment", raw, "--rois", rois, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert (out / "0001p1_1_1_resized.pgm").read_bytes() == grid
+    assert (out / "0001p1_1_1_mass_mask.pgm").is_file()
+    assert done.stderr.strip().splitlines() == [
+        f"python -m benchmark segment: 1 crop(s) of {raw} have no row in {rois} and were not "
+        f"segmented: 0003p1_1_1; 1 of them have a grid but no mask in {out} (from --preview): "
+        "add their boxes or delete those grids"]
+
+
+def test_segment_names_the_crops_its_rois_leave_out(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _raw_crops(raw)
+    from benchmark.ground.data.imageio import write_pgm
+
+    for i in range(3, 10):
+        write_pgm(raw / f"000{i}p1_1_1.pgm", np.full((64, 64), 90, np.uint8))
+    rois = _rois(tmp_path / "rois.csv", BOXES[:1])
+    done = cli("segment", raw, "--rois", rois, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"python -m benchmark segment: 8 crop(s) of {raw} have no row in {rois} and were not "
+        "segmented: 0002p1_1_2, 0003p1_1_1, 0004p1_1_1, 0005p1_1_1, 0006p1_1_1 and 3 more"]
+
+
+def test_segment_says_which_masks_came_out_empty(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _raw_crops(raw)
+    rois = _rois(tmp_path / "rois.csv", ["0001p1_1_1,5,45,4,44", BOXES[1]])  # 5-45: nothing
+    done = cli("segment", raw, "--rois", rois, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "python -m benchmark segment: the mask of 1 case(s) came out empty: 0001p1_1_1; look "
+        f"at their <case>_overlay.png in {tmp_path / 'out'} and redraw the box: `data` and "
+        "`run` refuse an empty reference mask"]
+
+
+def test_segment_refuses_a_jpeg_crop_saying_why(tmp_path):
+    from PIL import Image
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    Image.fromarray(np.full((64, 64), 90, np.uint8)).save(raw / "0001p1_1_1.jpg")
+    rois = _rois(tmp_path / "rois.csv", ["0001p1_1_1,1,5,1,5"])
+    for args in (["--rois", rois], ["--preview"]):
+        out = cli("segment", raw, *args, "--out", tmp_path / "out")
+        assert out.returncode == 2 and "0001p1_1_1.jpg: JPEG is not accepted" in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "out").exists()
+
+
+def test_data_names_an_empty_mask_and_run_refuses_it_before_writing(tmp_path):
+    assert cli("make-phantom", tmp_path / "d", "--cases", 6, "--size", 32).returncode == 0
+    victim = sorted((tmp_path / "d").glob("*_mass_mask.pgm"))[2]
+    case = victim.name.removesuffix("_mass_mask.pgm")
+    from benchmark.ground.data.imageio import write_pgm
+
+    write_pgm(victim, np.zeros((32, 32), np.uint8))
+    data = cli("data", tmp_path / "d")
+    assert data.returncode == 2
+    assert data.stderr.strip() == (f"python -m benchmark: {victim}: case {case}: the reference "
+                                   "mask is empty (all zero), so every method would score 0 on "
+                                   "it; draw its mass or leave the case out")
+    run = cli("run", "--methods", "otsu", "--profile", "quick", "--data", tmp_path / "d",
+              "--out", tmp_path / "run")
+    assert run.returncode == 2 and run.stderr == data.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_data_says_how_patients_were_derived_and_run_repeats_the_warning(tmp_path):
+    from benchmark.ground.data.imageio import write_pgm
+
+    folder = tmp_path / "lesions"
+    folder.mkdir()
+    mask = np.zeros((32, 32), np.uint8)
+    mask[10:20, 10:20] = 255
+    for i in range(1, 13):
+        write_pgm(folder / f"lesion{i}_resized.pgm", np.full((32, 32), 90, np.uint8))
+        write_pgm(folder / f"lesion{i}_mass_mask.pgm", mask)
+    data = cli("data", folder)
+    assert data.returncode == 0, data.stderr
+    assert "patient = first four characters of the case id (course naming)" in data.stdout
+    assert "warning      patients may be wrong: 12 of 12 case ids do not start with four " \
+           "digits" in data.stdout
+    run = cli("run", "--methods", "otsu", "--profile", "quick", "--data", folder, "--out",
+              tmp_path / "run")
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
+    assert "--folds must be at most the number of patients (and at least 2) of dataset " \
+           "'lesions' (1); got 2; patients may be wrong" in run.stderr
+    assert "give a manifest CSV with a patient column" in run.stderr
+    assert not (tmp_path / "run").exists()
 
 
 def test_segment_runs_on_the_real_crops(tmp_path, course_samples):

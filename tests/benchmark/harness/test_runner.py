@@ -281,6 +281,67 @@ def test_ctrl_c_stops_cleanly_and_the_run_resumes(tmp_path, monkeypatch):
 
 
 @backend_independent
+def test_an_unexpected_error_marks_the_run_failed_and_report_says_how_to_continue(
+        tmp_path, monkeypatch, capsys):
+    import benchmark.harness.executors as executors
+    from benchmark.harness.cli import main
+
+    real, calls = executors.run_cell, []
+
+    def fails_after_one(task):
+        if calls:
+            raise KeyError("val_dice")  # as a deep cell on an empty validation part did
+        calls.append(task)
+        return real(task)
+
+    monkeypatch.setattr(executors, "run_cell", fails_after_one)
+    out = tmp_path / "run"
+    command = ["python", "-m", "benchmark", "run", "--methods", "otsu", "--out", str(out)]
+    with pytest.raises(KeyError):
+        run_benchmark(["otsu"], profile="quick", out=out, command=command)
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "failed" and record["error"] == "KeyError: 'val_dice'"
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said == (f"run failed (KeyError: 'val_dice'); run.json records it and complete cells "
+                    f"are kept: rerun the same command with --out {out} to continue")
+    assert main(["report", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"python -m benchmark: {out / 'run.json'}: the run failed (KeyError: 'val_dice'), so it "
+        "has no report; its complete cells are kept: rerun the same command (python -m "
+        f"benchmark run --methods otsu --out {out}) to continue"]
+    monkeypatch.setattr(executors, "run_cell", real)  # fixed: the same command completes it
+    run_benchmark(["otsu"], profile="quick", out=out, quiet=True, command=command)
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    assert len(list(out.glob("cells/*/*/done.json"))) == 2
+
+
+@backend_independent
+def test_a_folder_made_on_other_data_names_both_paths(quick_run, phantom_folder, tmp_path):
+    with pytest.raises(InputError) as info:
+        run_benchmark(FAST, data=str(phantom_folder), profile="quick", out=quick_run,
+                      quiet=True)
+    message = str(info.value)
+    assert message.startswith(f"{quick_run / 'run.json'}: --data differs from the run in this "
+                              f"folder (it ran on --data phantom, this command gives --data "
+                              f"{phantom_folder}, and their cases or pixels differ: "
+                              "fingerprint ")
+    assert message.index(str(phantom_folder)) < message.index("fingerprint")
+    # the same path whose files changed since
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(phantom_folder, data)
+    out = run_benchmark(["roi_ellipse"], data=str(data), profile="quick", out=tmp_path / "r",
+                        quiet=True)
+    victim = sorted(data.glob("*_mass_mask.pgm"))[0]
+    mask = victim.read_bytes()
+    victim.write_bytes(mask[:-1] + bytes([255 - mask[-1]]))
+    with pytest.raises(InputError, match=f"the data at --data {data} have changed since the "
+                       "run in this folder used them"):
+        run_benchmark(["roi_ellipse"], data=str(data), profile="quick", out=out, quiet=True)
+
+
+@backend_independent
 def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_metrics(tmp_path):
     args = ["run", "--methods", "radial_maxvar,otsu", "--profile", "quick"]
     reference = cli(*args, "--out", tmp_path / "whole", "--quiet")

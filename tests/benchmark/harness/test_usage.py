@@ -21,13 +21,13 @@ HEAVY = ("tensorflow", "keras", "sklearn", "skimage", "matplotlib", "numba", "sc
          "jax")
 
 
-def _main_in_fresh_process(args, cwd):
+def _main_in_fresh_process(args, cwd, **environment):
     """Exit code, stderr and the heavy modules imported by ``main(args)`` in a new process."""
     code = ("import json, sys\nfrom benchmark.harness.cli import main\n"
             f"try:\n    rc = main({list(map(str, args))!r})\n"
             "except SystemExit as exc:  # argparse's own usage errors\n    rc = exc.code\n"
             f"print(json.dumps([rc, sorted(m for m in {HEAVY!r} if m in sys.modules)]))")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **environment)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=cwd, env=env, timeout=120)
     rc, heavy = json.loads(out.stdout.strip().splitlines()[-1])
@@ -48,6 +48,10 @@ def _main_in_fresh_process(args, cwd):
      "unknown segment method 'unet'"),
     (["classify", "no.csv"], "no.csv: no such feature table"),
     (["report", "no/run"], "no/run: no such run folder"),
+    (["segment", ".", "--out", "o"], "one of the arguments --rois --preview is required"),
+    (["segment", ".", "--rois", "r.csv", "--preview", "--out", "o"], "argument --preview: "
+     "not allowed with argument --rois"),
+    (["list", "--profile", "quik"], "unknown profile 'quik'; did you mean 'quick'?"),
 ])
 def test_usage_errors_are_answered_before_any_heavy_import(args, fragment, tmp_path):
     rc, stderr, heavy = _main_in_fresh_process(args, tmp_path)
@@ -55,6 +59,28 @@ def test_usage_errors_are_answered_before_any_heavy_import(args, fragment, tmp_p
     assert fragment in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert heavy == []
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("command", [["run", "--all"], ["study", "robustness", "--all"]])
+def test_a_misspelled_keras_backend_is_one_line_before_any_heavy_import(command, tmp_path):
+    rc, stderr, heavy = _main_in_fresh_process(command, tmp_path, KERAS_BACKEND="pytorch",
+                                               KERAS_HOME=str(tmp_path / "keras"))
+    assert rc == 2 and heavy == []
+    assert "KERAS_BACKEND='pytorch' is not a Keras backend massbench trains with; did you " \
+           "mean 'torch'? (choose from tensorflow, jax, torch)" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_deep_method_with_a_misspelled_backend_stops_before_keras(tmp_path):
+    rc, stderr, heavy = _main_in_fresh_process(["run", "--methods", "otsu,unet", "--out", "o"],
+                                               tmp_path, KERAS_BACKEND="pytorch",
+                                               KERAS_HOME=str(tmp_path / "keras"))
+    assert rc == 2, stderr
+    assert "keras" not in heavy and "tensorflow" not in heavy and "torch" not in heavy
+    assert stderr.strip().endswith("or leave the deep methods out")
+    assert "did you mean 'torch'?" in stderr and len(stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())  # Keras never started (it makes its home)
 
 
 def test_folds_zero_and_one_get_the_same_words():

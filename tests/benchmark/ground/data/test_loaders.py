@@ -105,10 +105,17 @@ def test_duplicate_case_ids(tmp_path):
     assert "duplicate case id '0001p1_1_1'" in message
 
 
+def _blob(shape=(8, 8)):
+    """A {0, 255} mask with a small square mass."""
+    mask = np.zeros(shape, np.uint8)
+    mask[2:5, 2:5] = 255
+    return mask
+
+
 def test_unreadable_file(tmp_path):
-    _pair(tmp_path, "0001p1_1_1", np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8))
+    _pair(tmp_path, "0001p1_1_1", np.zeros((8, 8), np.uint8), _blob())
     (tmp_path / "0002p1_1_1_resized.pgm").symlink_to(tmp_path / "nowhere.pgm")
-    write_pgm(tmp_path / "0002p1_1_1_mass_mask.pgm", np.zeros((8, 8), np.uint8))
+    write_pgm(tmp_path / "0002p1_1_1_mass_mask.pgm", _blob())
     problems, message = _problem(tmp_path)
     assert "cannot read the file" in message and "0002p1_1_1_resized.pgm" in message
 
@@ -129,7 +136,8 @@ def test_summary_lists_all_problems_and_counts_good_cases(phantom_folder, tmp_pa
     dataset, problems = scan_dataset(folder)
     summary = summarize(dataset, problems)
     assert set(summary) == {"n_cases", "n_malignant", "n_benign", "n_unlabelled",
-                            "n_patients", "image_sizes", "problems"}
+                            "n_patients", "patients_from", "labels_from", "image_sizes",
+                            "warnings", "problems"}
     assert summary["n_cases"] == 22 and len(summary["problems"]) == 2
     json.dumps(summary)
 
@@ -196,3 +204,109 @@ def test_a_folder_states_how_its_masks_were_made(phantom_folder, tmp_path):
     dataset, problems = scan_dataset(folder)
     assert len(problems) == 1 and "reference.json" in problems[0]["file"]
     assert "must be one of" in problems[0]["problem"]
+
+
+# --- silent bad input, now named ----------------------------------------------------------
+
+def test_an_empty_reference_mask_is_a_problem_naming_the_case(tmp_path):
+    _pair(tmp_path, "0001p1_1_1", np.zeros((8, 8), np.uint8), _blob())
+    _pair(tmp_path, "0002p1_1_2", np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8))
+    dataset, problems = scan_dataset(tmp_path)
+    assert dataset.ids == ["0001p1_1_1"]
+    assert problems == [{"file": str(tmp_path / "0002p1_1_2_mass_mask.pgm"), "problem":
+                         "case 0002p1_1_2: the reference mask is empty (all zero), so every "
+                         "method would score 0 on it; draw its mass or leave the case out"}]
+    with pytest.raises(DatasetError, match="0002p1_1_2_mass_mask.pgm: case 0002p1_1_2: the "
+                       "reference mask is empty"):
+        load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".JPEG"])
+def test_jpeg_course_files_are_refused_saying_why(tmp_path, suffix):
+    from PIL import Image
+
+    for tag in ("_resized", "_mass_mask"):
+        Image.fromarray(_blob()).save(tmp_path / f"0001p1_1_1{tag}{suffix}", format="JPEG")
+    problems, message = _problem(tmp_path)
+    assert "JPEG is not accepted" in message and "convert" in message
+    assert "no cases found" not in message
+    assert problems[0]["file"].endswith(f"0001p1_1_1_mass_mask{suffix}")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"image,mask\n0001p1_1_1_resized{suffix},0001p1_1_1_mass_mask{suffix}\n")
+    with pytest.raises(DatasetError, match="JPEG is not accepted"):
+        load_dataset(manifest)
+
+
+def _course_manifest(folder, phantom, separator=","):
+    rows = [separator.join(("image", "mask"))] + [
+        separator.join((f"{folder}/{c.id}_resized.pgm", f"{folder}/{c.id}_mass_mask.pgm"))
+        for c in phantom]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_a_manifest_of_course_named_files_reads_label_and_patient_from_the_names(
+        small_phantom, phantom_folder, tmp_path, separator):
+    manifest = tmp_path / "cases.csv"
+    manifest.write_text(_course_manifest(phantom_folder, small_phantom, separator))
+    loaded = load_dataset(manifest)
+    # the same ids, patients and labels as the course folder: the same fingerprint
+    assert loaded.fingerprint == small_phantom.fingerprint
+    assert loaded.patients_from.startswith("first four characters of the case id")
+    assert "course names of the files (no patient column)" in loaded.patients_from
+    assert "course names of the files (no label column)" in loaded.labels_from
+
+
+def test_a_manifest_without_course_names_says_every_case_is_its_own_patient(phantom_folder,
+                                                                            tmp_path):
+    first = sorted(phantom_folder.glob("*_resized.pgm"))[0]
+    shutil.copy(first, tmp_path / "a.pgm")
+    shutil.copy(str(first).replace("_resized", "_mass_mask"), tmp_path / "a_mask.pgm")
+    (tmp_path / "m.csv").write_text("image;mask\na.pgm;a_mask.pgm\n")
+    summary = summarize(*scan_dataset(tmp_path / "m.csv"))
+    assert summary["n_unlabelled"] == 1 and summary["problems"] == []
+    assert summary["patients_from"].startswith("every case is its own patient")
+    assert summary["labels_from"].startswith("none: every case is unlabelled")
+    (tmp_path / "m.csv").write_text("image;mask;label;patient\na.pgm;a_mask.pgm;1;p7\n")
+    case = load_dataset(tmp_path / "m.csv")["a"]
+    assert (case.label, case.patient) == (1, "p7")
+    summary = summarize(*scan_dataset(tmp_path / "m.csv"))
+    assert summary["patients_from"] == "the manifest's patient column"
+
+
+def test_a_manifest_with_an_unknown_separator_says_what_its_header_gives(tmp_path):
+    (tmp_path / "m.csv").write_text("image|mask\na.pgm|b.pgm\n")
+    with pytest.raises(DatasetError, match=r"lacks column\(s\) image, mask; expected "
+                       r"image,mask.* separated by commas \(or ';' or tabs\); the header "
+                       r"gives 'image\|mask'"):
+        load_dataset(tmp_path / "m.csv")
+
+
+def test_ids_off_the_course_naming_warn_that_the_patients_may_be_wrong(tmp_path):
+    for i in range(1, 13):
+        _pair(tmp_path, f"lesion{i}", np.zeros((8, 8), np.uint8), _blob())
+    summary = summarize(*scan_dataset(tmp_path))
+    assert summary["n_patients"] == 1 and summary["problems"] == []
+    assert summary["patients_from"] == "first four characters of the case id (course naming)"
+    [warning] = summary["warnings"]
+    assert "12 of 12 case ids do not start with four digits (e.g. 'lesion1'" in warning
+    assert "patient 'lesi' holds 12 of 12 cases" in warning
+    assert "give a manifest CSV with a patient column" in warning
+
+
+def test_course_ids_give_no_patient_warning(phantom_folder):
+    summary = summarize(*scan_dataset(phantom_folder))
+    assert summary["warnings"] == [] and summary["n_patients"] > 1
+    summary = summarize(*scan_dataset("phantom"))
+    assert summary["warnings"] == [] and "phantom" in summary["patients_from"]
+
+
+def test_the_real_course_crops_give_no_patient_warning():
+    from tests.conftest import SAMPLES
+
+    folder = SAMPLES.parent / "course_large_sample"
+    if not folder.is_dir():
+        pytest.skip("../shared/data/course_large_sample is not beside this checkout")
+    summary = summarize(*scan_dataset(folder))
+    assert summary["problems"] == [] and summary["warnings"] == []
+    assert summary["n_patients"] == 38
