@@ -28,6 +28,7 @@ from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from reports import plots
 from reports.format import fmt, fmt_p
+from reports.leaderboards import smoke_test
 from reports.stats import (
     PATIENT_TEST,
     cluster_bootstrap_ci,
@@ -423,7 +424,7 @@ def build_study(study_dir: str | os.PathLike) -> dict:
                  for lv in record["levels"]]
     return {
         "title": f"massbench study: {name}",
-        "smoke_test": settings["profile"] == "quick",
+        "smoke_test": smoke_test(record),
         "study": name, "question": record["question"], "axis": record["axis"],
         "description": shown["description"], "alpha": ALPHA,
         "figure": figure, "tables": tables, "changes": changes,

@@ -44,6 +44,15 @@ class Profile:
         Whether the diagnosis stage tunes the random forest (the SVM is always tuned).
     seeds : int
         Training seeds of every deep cell when ``--seeds`` is not given.
+    smoke_test : bool
+        The profile checks that the pipeline runs end to end; its scores do not rank the
+        methods (the report says so and claims no finding).
+    for_accelerator : bool
+        Sized for a GPU: ``run`` takes it by default when the Keras backend sees one, with one
+        worker (the deep models share the accelerator).
+    first_cell_s : dict
+        Family -> seconds a cell of that family is expected to take before one has finished
+        (the progress' first estimate of the time left).
     """
 
     name: str
@@ -55,6 +64,9 @@ class Profile:
     deep_per_model: dict = field(default_factory=dict)
     tune_forest: bool = False
     seeds: int = 1
+    smoke_test: bool = False
+    for_accelerator: bool = False
+    first_cell_s: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The profile as plain JSON-ready data (recorded in ``run.json``)."""
@@ -73,6 +85,7 @@ PROFILES = {
         # 0.5 MB instead of 8 MB at full width)
         deep_per_model={name: {"model_kwargs": {"widths": (4, 8, 16, 32), "bridge": 64}}
                         for name in ("unet", "attention_unet")},
+        smoke_test=True, first_cell_s={"deep": 15.0},
     ),
     "standard": Profile(
         name="standard", n_folds=5, phantom_cases=180, phantom_size=128,
@@ -95,6 +108,7 @@ PROFILES = {
             **{name: {"model_kwargs": {"widths": (8, 16, 32, 64), "bridge": 128}}
                for name in ("unet", "attention_unet")},
             **{name: {"input_size": 32} for name in ("unet_roi", "attention_unet_roi")}},
+        first_cell_s={"deep": 60.0},
     ),
     # the settings of the course notebook's long training, for an accelerator: 128 px,
     # the U-Nets at full width, up to 200 epochs (early stopping on the plateau), three
@@ -106,9 +120,14 @@ PROFILES = {
               "batch_size": 16, "mixed_precision": True},
         deep_per_model={name: {"input_size": 64} for name in ("unet_roi",
                                                               "attention_unet_roi")},
-        tune_forest=True, seeds=3,
+        tune_forest=True, seeds=3, for_accelerator=True, first_cell_s={"deep": 600.0},
     ),
 }
+
+
+#: The profile ``run`` takes on a CPU, and the one it takes when the backend sees a GPU.
+DEFAULT_PROFILE = "standard"
+ACCELERATOR_PROFILE = next(p.name for p in PROFILES.values() if p.for_accelerator)
 
 
 def check_seeds(seeds) -> None:

@@ -3,7 +3,8 @@
 Everything goes to stderr, so stdout carries only the run's result (where it was written).
 The time left is estimated cell by cell from the run's own history: a cell still to run is
 expected to take as long as the finished cells of its method, on average; while its method
-has none, as long as those of its family (or :data:`FIRST_CELL_S`), and the estimate is
+has none, as long as those of its family (or the profile's ``first_cell_s`` guess), and the
+estimate is
 said to be rough. Deep cells take tens of times longer than classical ones and run last, so
 the elapsed time per cell would badly underestimate what is left.
 """
@@ -15,10 +16,6 @@ import sys
 import time
 from collections import defaultdict
 
-#: Seconds a cell of a family with no finished cell yet is expected to take, by profile
-#: (deep: one training on one core, measured roughly; the first deep cell replaces the guess).
-FIRST_CELL_S = {"quick": {"deep": 15.0}, "standard": {"deep": 60.0},
-                "full": {"deep": 600.0}}
 #: Narrowest terminal a bar is drawn on; a terminal that reports fewer columns (0 when it
 #: cannot tell) gets plain log lines.
 MIN_BAR_COLUMNS = 40
@@ -58,13 +55,15 @@ class Progress:
         finished cell yet.
     jobs : int, default 1
         Cells that run at the same time.
-    profile : str, default "standard"
-        The run's profile, for the guess of :data:`FIRST_CELL_S`.
+    first_cell_s : dict, optional
+        Family -> seconds a cell is expected to take while its family has no finished cell
+        (the profile's :attr:`~benchmark.harness.profiles.Profile.first_cell_s`; the first
+        finished cell replaces the guess).
     """
 
     def __init__(self, total: int, done: int = 0, *, mode: str = "log", stream=None,
                  pending: list[str] | None = None, families: dict | None = None,
-                 jobs: int = 1, profile: str = "standard"):
+                 jobs: int = 1, first_cell_s: dict | None = None):
         self.total, self.done, self.mode = total, done, mode
         self.stream = stream if stream is not None else sys.stderr
         self.start = time.perf_counter()
@@ -74,7 +73,7 @@ class Progress:
             self._left[method] += 1
         self._families = dict(families or {})
         self._jobs = max(1, int(jobs))
-        self._first = FIRST_CELL_S.get(profile, FIRST_CELL_S["standard"])
+        self._first = dict(first_cell_s or {})
         self._seconds = defaultdict(list)  # method -> seconds of its finished cells
         self._bar = None
         if mode == "bar":
@@ -127,7 +126,7 @@ class Progress:
         """Seconds left and whether the estimate is rough; None before any cell finished.
 
         A cell to run counts the mean time of its method's finished cells; with none, of
-        its family's (or :data:`FIRST_CELL_S`, or all finished cells') and the estimate is
+        its family's (or ``first_cell_s``, or all finished cells') and the estimate is
         rough. The sum is shared out over the ``jobs`` cells that run at once.
         """
         if not self._ran:

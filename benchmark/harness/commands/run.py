@@ -11,6 +11,7 @@ from benchmark.ground.store import REPORT_HTML
 from benchmark.harness.commands import PROG
 from benchmark.harness.executors import default_jobs
 from benchmark.harness.methods import method_names, resolve_methods
+from benchmark.harness.profiles import ACCELERATOR_PROFILE, DEFAULT_PROFILE, get_profile
 from benchmark.harness.runner import record_report, run_benchmark
 
 
@@ -48,12 +49,13 @@ def default_profile(methods: list[str]) -> tuple[str, str]:
         method runs: the device did not decide).
     """
     if set(methods) <= set(method_names(deep=False)):
-        return "standard", None
+        return DEFAULT_PROFILE, None
     from deep.device import describe_device, has_gpu
 
     if has_gpu():
-        return "full", f"the Keras backend sees a GPU ({describe_device()})"
-    return "standard", "the Keras backend sees no GPU; --profile full is sized for one"
+        return ACCELERATOR_PROFILE, f"the Keras backend sees a GPU ({describe_device()})"
+    return DEFAULT_PROFILE, (f"the Keras backend sees no GPU; --profile {ACCELERATOR_PROFILE} "
+                             "is sized for one")
 
 
 def cmd_run(args) -> int:
@@ -71,7 +73,7 @@ def cmd_run(args) -> int:
             print(f"profile: {profile} ({why})", file=sys.stderr, flush=True)
     jobs = args.jobs
     if jobs is None:  # one worker per core; one in all when the deep models share a GPU
-        jobs = 1 if profile == "full" else default_jobs()
+        jobs = 1 if get_profile(profile).for_accelerator else default_jobs()
     out = run_with_report(methods, data=args.data, profile=profile, folds=args.folds,
                           seed=args.seed, seeds=args.seeds, roi_margin=args.roi_margin,
                           out=args.out,

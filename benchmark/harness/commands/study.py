@@ -9,6 +9,7 @@ import time
 from benchmark.harness.commands import PROG
 from benchmark.harness.commands.run import default_profile
 from benchmark.harness.executors import default_jobs
+from benchmark.harness.profiles import get_profile
 
 
 def cmd_study(args) -> int:
@@ -34,7 +35,7 @@ def cmd_study(args) -> int:
             print(f"profile: {profile} ({why})", file=sys.stderr, flush=True)
     jobs = args.jobs
     if jobs is None:
-        jobs = 1 if profile == "full" else default_jobs()
+        jobs = 1 if get_profile(profile).for_accelerator else default_jobs()
     out = run_study(study.name, methods, data=args.data, profile=profile, folds=args.folds,
                     seed=args.seed, seeds=args.seeds, roi_margin=args.roi_margin,
                     out=args.out, jobs=jobs, scheduler=args.scheduler, quiet=args.quiet,

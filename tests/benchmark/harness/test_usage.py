@@ -14,7 +14,8 @@ import pytest
 from benchmark.harness import cells, cli, progress
 from benchmark.harness.cli import SEGMENT_METHODS, did_you_mean, main
 from benchmark.harness.methods import METHOD_ALIASES, METHOD_NAMES
-from benchmark.harness.progress import FIRST_CELL_S, Progress
+from benchmark.harness.profiles import PROFILES
+from benchmark.harness.progress import Progress
 
 ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ("tensorflow", "keras", "sklearn", "skimage", "matplotlib", "numba", "scipy", "torch",
@@ -156,12 +157,13 @@ def test_segment_help_offers_only_the_methods_it_accepts():
 
 def test_the_time_left_counts_each_method_at_its_own_pace():
     stream = io.StringIO()
+    first = PROFILES["standard"].first_cell_s
     bar = Progress(5, mode="log", stream=stream, pending=["otsu"] * 3 + ["unet"] * 2,
-                   families={"otsu": "classical", "unet": "deep"})
+                   families={"otsu": "classical", "unet": "deep"}, first_cell_s=first)
     assert bar.remaining() is None
     bar.finished("otsu", 0, 2.0)
     seconds, rough = bar.remaining()
-    assert rough and seconds == pytest.approx(2 * 2.0 + 2 * FIRST_CELL_S["standard"]["deep"])
+    assert rough and seconds == pytest.approx(2 * 2.0 + 2 * first["deep"])
     bar.finished("otsu", 1, 4.0)
     bar.finished("otsu", 2, 3.0)
     bar.finished("unet", 0, 300.0)
@@ -174,10 +176,11 @@ def test_the_time_left_counts_each_method_at_its_own_pace():
 def test_a_method_without_history_takes_its_familys_pace_and_jobs_share_the_work():
     bar = Progress(4, mode="quiet", pending=["otsu", "chan_vese", "chan_vese", "unet"],
                    families={"otsu": "classical", "chan_vese": "classical", "unet": "deep"},
-                   jobs=2)
+                   jobs=2, first_cell_s=PROFILES["standard"].first_cell_s)
     bar.finished("otsu", 0, 10.0)
     seconds, rough = bar.remaining()
-    assert rough and seconds == pytest.approx((2 * 10.0 + FIRST_CELL_S["standard"]["deep"]) / 2)
+    assert rough and seconds == pytest.approx(
+        (2 * 10.0 + PROFILES["standard"].first_cell_s["deep"]) / 2)
 
 
 class _Terminal(io.StringIO):
