@@ -120,7 +120,7 @@ def run_study(name: str, methods: list[str], *, data: str = "phantom",
     # everything that can refuse the input, before anything is written
     datasets = study.datasets(data, prof)
     splits = make_splits(next(iter(datasets.values())), n_folds=folds, seed=seed)
-    record = _start_record(study, settings, previous, out, command=command,
+    record = _start_record(study, settings, previous, out, prof=prof, command=command,
                            executor=executor)
     # written before the levels are planned: a study killed while it writes its level
     # folders is a study folder, and the same command continues it
@@ -144,11 +144,12 @@ def run_study(name: str, methods: list[str], *, data: str = "phantom",
 
 
 def _start_record(study: Study, settings: dict, previous: dict | None, out: Path, *,
-                  command, executor: str) -> dict:
+                  prof, command, executor: str) -> dict:
     """The ``study.json`` of a study that starts (or continues, keeping its first start)."""
     return {
         "massbench_study": STUDY_FORMAT, "study": study.name, "question": study.question,
         "axis": study.axis, "presentation": study.presentation(), "settings": settings,
+        "profile_settings": prof.as_dict(),
         "command_line": " ".join(command) if command else None, "levels": [],
         "versions": environment.versions(), "machine": environment.machine(),
         "executor": executor, "status": "preparing",
@@ -180,7 +181,8 @@ def _run_cells(study: Study, plans: list[Planned], methods, record: dict, out: P
     total = sum(len(p.plan.tasks) for p in plans)
     progress = Progress.choose(total, total - len(pending), quiet=quiet, stream=stream,
                                pending=[t.method for t in pending], families=families,
-                               jobs=1 if scheduler else jobs, profile=prof.name)
+                               jobs=1 if scheduler else jobs,
+                               first_cell_s=prof.first_cell_s)
     progress.message(f"massbench study {study.name}: {len(plans)} level(s) x "
                      f"{len(methods)} method(s), profile {prof.name}; "
                      f"{total - len(pending)} of {total} cell(s) already complete; writing "
