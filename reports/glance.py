@@ -131,7 +131,7 @@ def verdict(track: dict) -> str:
     """The sentences on a track's leader, runner-up and floor, in plain words."""
     best, runner, claims = track["best"], track["runner_up"], track.get("claims", True)
     if best is None:
-        return f"Track {track['name']}: only its floor ran."
+        return "only its floor ran."
     if claims:
         text = f"{best['method']} has the best mean Dice, {best['dice']} (95 % CI {best['ci']})"
     else:

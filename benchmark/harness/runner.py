@@ -205,7 +205,8 @@ def gather_stage(out: Path, tasks: list[CellTask]) -> pd.DataFrame:
     metrics = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=METRIC_COLUMNS)
     metrics["label"] = metrics["label"].astype("Int64")
-    metrics = metrics[METRIC_COLUMNS]
+    # cells written before a column was added (a resumed run) get it as NaN
+    metrics = metrics.reindex(columns=METRIC_COLUMNS)
     store.write_csv(out / store.METRICS_CSV, metrics)
     return metrics
 
@@ -474,7 +475,7 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     progress = Progress.choose(len(tasks), len(tasks) - len(pending), quiet=quiet,
                                stream=stream, pending=[t.method for t in pending],
                                families=plan.families, jobs=1 if scheduler else jobs,
-                               profile=plan.profile.name)
+                               first_cell_s=plan.profile.first_cell_s)
     progress.message(f"massbench run: {len(methods)} method(s) x "
                      f"{len(plan.splits['folds'])} fold(s) on {plan.dataset.name} "
                      f"({len(plan.dataset)} cases), profile {plan.profile.name}; "

@@ -53,11 +53,12 @@ def xss_run(tmp_path_factory, xss_manifest):
 
 @pytest.fixture(scope="session")
 def study_folder(tmp_path_factory):
-    """A quick roi-looseness study of region growing and the ROI floor, with its report."""
+    """A quick roi-looseness study of region growing, the ROI floor and a reference, reported."""
     from benchmark.harness.studies import run_study
     from reports import render_study
 
-    out = run_study("roi-looseness", ["region_growing", "roi_ellipse"], profile="quick",
+    out = run_study("roi-looseness", ["region_growing", "roi_ellipse", "box_shape"],
+                    profile="quick",
                     out=tmp_path_factory.mktemp("study") / "s", quiet=True)
     render_study(out)
     return out

@@ -70,4 +70,4 @@ def test_study_report_renders_its_figure_without_script_errors(study_folder, tmp
               if "Uncaught" in line or ("CONSOLE" in line and "error" in line.lower())]
     assert errors == []
     assert dom.stdout.count('src="data:image/png;base64,') == 1
-    assert "roi_ellipse (floor)" in dom.stdout
+    assert "box_shape (floor)" in dom.stdout and "roi_ellipse (floor)" not in dom.stdout

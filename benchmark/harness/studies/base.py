@@ -31,8 +31,10 @@ TRANSFER = "trained at default"
 #: Each level trained and tested at that level.
 MATCHED = "matched"
 #: The standard form's methods, both tracks with their floors: ROI given, then automatic.
-STANDARD_ROI = ("region_growing", "chan_vese", "radial_maxvar", "roi_ellipse", "unet_roi")
-STANDARD_AUTOMATIC = ("region_growing_auto", "pixel_rf", "prior_disk", "unet_course")
+STANDARD_ROI = ("region_growing", "chan_vese", "radial_maxvar", "roi_ellipse", "box_shape",
+                "unet_roi")
+STANDARD_AUTOMATIC = ("region_growing_auto", "pixel_rf", "prior_disk", "prior_mask",
+                      "unet_course")
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,8 @@ class CrossedStudy(Study):
                     [read_metrics(store.cell_dir(default.plan.out, t.method, t.fold,
                                                  t.seed_index)
                                   / store.shifted_metrics_csv(p.level.name))
-                     for t in default.plan.tasks], ignore_index=True)[METRIC_COLUMNS]
+                     for t in default.plan.tasks],
+                    ignore_index=True).reindex(columns=METRIC_COLUMNS)
             parts.append((p.level, TRANSFER, default.plan, metrics))
         parts += [(p.level, p.condition, p.plan, read_metrics(p.plan.out / store.METRICS_CSV))
                   for p in plans]

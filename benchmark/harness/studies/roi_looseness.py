@@ -77,16 +77,18 @@ ROI_LOOSENESS = RoiLooseness(
     levels=tuple(margin_level(lo, hi)
                  for lo, hi in ((0.0, 0.0), (0.1, 0.3), (0.3, 0.6), (0.6, 1.0))),
     methods=("region_growing", "geodesic_active_contour", "chan_vese", "radial_maxvar",
-             "roi_ellipse", "unet_roi"),
+             "roi_ellipse", "box_shape", "unet_roi"),
     description=(
         "The semi-automatic methods with the user's box drawn at each range of margins (each "
         "side of the reference bounding box moved out by its own margin, drawn uniformly from "
         "the range, as a fraction of the lesion's extent on that axis; the same draw for "
-        "every method). The dashed line, roi_ellipse, is the ellipse inscribed in the box: "
-        "what the box alone gives away.",
+        "every method). The dashed line, box_shape, is the learned floor: the training "
+        "lesions' mean shape in box coordinates, what the box alone gives away; roi_ellipse "
+        "is the ellipse inscribed in the box, a plain reference.",
         "Matched: at each level the methods are tuned and, for the deep ROI models, trained "
         "with boxes drawn the same way as the test boxes. Trained at default: the models "
         "tuned and trained with the benchmark's boxes (margins 10-30 %) predict the same "
         "test cases with every level's boxes, as a method meets a user who draws tighter or "
         "looser than the boxes it was fitted to. A method that learns nothing from the boxes "
-        "(the inscribed ellipse) scores the same in both conditions."))
+        "(the inscribed ellipse) scores the same in both conditions; the learned floor, fitted "
+        "to 10-30 % boxes, shows what a box-size prior loses when the user draws otherwise."))
