@@ -109,3 +109,21 @@ def test_importing_and_running_it_imports_no_keras():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_a_run_scores_it_on_every_case_in_the_roi_track(phantom_folder, tmp_path):
+    import pandas as pd
+
+    from benchmark.ground import store
+    from benchmark.harness.runner import run_benchmark
+
+    out = run_benchmark(["medsam_lite", "roi_ellipse"], data=str(phantom_folder),
+                        profile="quick", out=tmp_path / "run", quiet=True)
+    metrics = pd.read_csv(out / store.METRICS_CSV)
+    mine = metrics[metrics["method"] == "medsam_lite"]
+    assert len(mine) == 24 and mine["dice"].notna().all()
+    assert set(mine["family"]) == {"foundation"} and mine["needs_roi"].all()
+    record = store.read_json(out / store.RUN_JSON)
+    assert record["methods"]["medsam_lite"]["family"] == "foundation"
+    assert record["settings"]["keras_backend"] is None  # no Keras backend was started
