@@ -33,8 +33,8 @@ Measured
 --------
 Through the runner (``profile="standard"``, 5 folds, seed 12345, the run's own boxes), PyTorch
 on one thread of the shared two-core course machine (load average 7-9 from other work, so
-the times are upper bounds; about 1.3 s per crop were measured on the idle machine), mean
-Dice with its 95 % patient-level bootstrap interval:
+the times are upper bounds; an earlier measurement on these machines found about 1.3 s per
+125 x 125 crop on two cores), mean Dice with its 95 % patient-level bootstrap interval:
 
 * course development half (95 crops, 38 patients): ``medsam_lite`` 0.665 (0.625-0.708),
   the learned floors ``box_shape`` 0.775 (0.750-0.799) and ``box_ellipse`` 0.772

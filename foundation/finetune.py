@@ -12,11 +12,11 @@ selects, and a fine-tuning that does not help leaves the zero-shot model. The or
 training cases is drawn from ``random_state``, so two seeds give two models.
 
 Cost (measured on the shared two-core course machine, one thread, load average 7-9): an epoch
-takes 0.5-1.0 s per training case, the encoder 7 s per case (about 1 s idle), so a fold of the
-course's development half (about 61 training, 15 validation and 19 test cases, 4 epochs)
-takes about 14 minutes there, a 5-fold run over an hour: ``run --all`` leaves it out. On 16 of
-those crops, two epochs raised the mean Dice of 4 held-out ones from 0.714 (the published
-decoder) to 0.814 (a handful of cases: a hint, not a result).
+takes 0.5-1.0 s per training case, the encoder 7 s per case (1.3 s on two idle cores), so a
+fold of the course's development half (about 61 training, 15 validation and 19 test cases, 4
+epochs) takes about 14 minutes there, a 5-fold run over an hour: ``run --all`` leaves it out.
+On 16 of those crops, two epochs raised the mean Dice of 4 held-out ones from 0.714 (the
+published decoder) to 0.814 (a handful of cases: a hint, not a result).
 """
 
 from __future__ import annotations
