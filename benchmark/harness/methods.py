@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from benchmark.ground.errors import InputError, ParameterError
 from benchmark.harness.profiles import Profile
+from foundation.registry import FOUNDATION, make_foundation, unavailable
 
 #: Every registered method's name in run order (what :func:`method_names` returns), without
 #: importing a registry; a test keeps it equal to the registries.
@@ -30,6 +31,13 @@ METHOD_NAMES = (
     "pixel_svm", "roi_ellipse", "box_ellipse", "box_shape", "prior_disk", "prior_mask",
     "cae", "unet_course", "unet", "attention_unet", "unet_roi", "attention_unet_roi",
 )
+#: The foundation models (:data:`foundation.registry.FOUNDATION`, read without torch) run
+#: after the classical methods and before the deep ones.
+METHOD_NAMES = (*METHOD_NAMES[:METHOD_NAMES.index("cae")], *FOUNDATION,
+                *METHOD_NAMES[METHOD_NAMES.index("cae"):])
+#: Foundation models that ``--all`` leaves out (asked for by name): fine-tuning LiteMedSAM's
+#: decoder on two CPU cores takes longer than the whole standard run.
+ON_REQUEST = ("medsam_lite_ft",)
 #: Other names of methods (:data:`baselines.registry.ALIASES`, without importing it).
 METHOD_ALIASES = {"radial": "radial_maxvar"}
 
@@ -160,6 +168,7 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
                                    description, estimator.get_params(),
                                    tuple(sorted(estimator.tuning_grid)),
                                    stochastic=bool(estimator.stochastic))
+    methods.update(foundation_methods())
     if deep:
         from deep.training import DeepSegmenter
 
@@ -181,11 +190,35 @@ def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
 def method_names(*, deep: bool = True) -> list[str]:
     """Every registered method's name, in run order."""
     segmenters, _ = _classical()
-    return list(segmenters) + (deep_method_names() if deep else [])
+    return list(segmenters) + list(FOUNDATION) + (deep_method_names() if deep else [])
+
+
+def foundation_methods() -> dict[str, MethodInfo]:
+    """Name -> :class:`MethodInfo` of the foundation models, marked when they cannot run here."""
+    methods, missing = {}, unavailable()
+    for name, (_, description) in FOUNDATION.items():
+        estimator = make_foundation(name)
+        if missing is not None:
+            description += f" [unavailable: {missing}]"
+        methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
+                                   description, estimator.get_params())
+    return methods
+
+
+def skipped_by_all() -> dict[str, str]:
+    """Registered methods that ``--all`` leaves out, and why (one line each)."""
+    missing = unavailable()
+    return {name: (f"{name} skipped: it {missing}" if missing is not None else
+                   f"{name} skipped: ask for it with --methods (it trains on the CPU for "
+                   "long)")
+            for name in FOUNDATION if missing is not None or name in ON_REQUEST}
 
 
 def resolve_methods(names: list[str] | None) -> list[str]:
-    """The registered methods that ``names`` asks for, in registry order; all for None.
+    """The registered methods that ``names`` asks for, in registry order; ``--all``'s for None.
+
+    ``--all`` (None) leaves out what :func:`skipped_by_all` names: the foundation models when
+    their extra is not installed, and those run on request only (:data:`ON_REQUEST`).
 
     Parameters
     ----------
@@ -200,6 +233,8 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     ------
     ParameterError
         For no name, an unknown name (listing the valid ones) or a name given twice.
+    InputError
+        For a foundation model whose extra is not installed (saying how to install it).
 
     Examples
     --------
@@ -207,12 +242,12 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     ['region_growing', 'radial_maxvar']
     """
     if names is None:
-        return method_names()
+        return [n for n in method_names() if n not in skipped_by_all()]
     segmenters, aliases = _classical()
     names = [aliases.get(n, n) for n in names]
     if not names:
         raise ParameterError("methods", "resolve_methods", "at least one method name", names)
-    classical = list(segmenters)
+    classical = list(segmenters) + list(FOUNDATION)
     known = method_names(deep=not all(n in classical for n in names))
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -223,6 +258,10 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     if repeated:
         raise ParameterError("methods", "resolve_methods", "names given once each",
                              repeated[0])
+    missing = unavailable()
+    for name in names:
+        if name in FOUNDATION and missing is not None:
+            raise InputError(f"method {name!r} {missing}")
     order = {n: i for i, n in enumerate(known)}
     return sorted(names, key=order.__getitem__)
 
@@ -289,6 +328,10 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
         (:func:`check_profile`: a misspelled key is an error, not silently dropped).
     """
     segmenters, _ = _classical()
+    if name in FOUNDATION:  # no profile setting reaches them
+        model = make_foundation(name)
+        return (model.set_params(random_state=seed) if "random_state" in model.get_params()
+                else model)
     check_profile(profile, deep=name not in segmenters)
     if name in segmenters:
         factory = segmenters[name][0]

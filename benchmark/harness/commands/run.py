@@ -10,7 +10,7 @@ from pathlib import Path
 from benchmark.ground.store import REPORT_HTML
 from benchmark.harness.commands import PROG
 from benchmark.harness.executors import default_jobs
-from benchmark.harness.methods import method_names, resolve_methods
+from benchmark.harness.methods import method_names, resolve_methods, skipped_by_all
 from benchmark.harness.profiles import ACCELERATOR_PROFILE, DEFAULT_PROFILE, get_profile
 from benchmark.harness.runner import record_report, run_benchmark
 
@@ -62,6 +62,8 @@ def cmd_run(args) -> int:
     """Run the methods that ``--all`` / ``--methods`` name; print the run folder."""
     names = None if args.all else [n.strip() for n in args.methods.split(",") if n.strip()]
     methods = resolve_methods(names)
+    for note in skipped_by_all().values() if args.all and not args.quiet else ():
+        print(f"note: {note}", file=sys.stderr, flush=True)
     # one GPU shared by several workers: let each take the memory it needs, not all of it
     # (set before any backend starts, here or in a worker)
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
