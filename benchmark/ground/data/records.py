@@ -82,6 +82,10 @@ class Dataset:
     generator : str
         What generated the cases, with its version (``massbench phantom 2.0``); empty for
         data that was not generated.
+    patients_from, labels_from : str
+        How the loader derived each case's patient and label (``"first four characters of
+        the case id (course naming)"``, ``"the manifest's patient column"``, ...); empty when
+        not said. ``python -m benchmark data`` shows them.
     """
 
     name: str
@@ -89,6 +93,8 @@ class Dataset:
     source: str = ""
     reference: str = "unknown"
     generator: str = ""
+    patients_from: str = ""
+    labels_from: str = ""
     _index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
