@@ -56,7 +56,8 @@ def test_make_phantom_then_data_json(tmp_path):
     assert out.returncode == 0
     summary = json.loads(out.stdout)
     assert set(summary) == {"n_cases", "n_malignant", "n_benign", "n_unlabelled",
-                            "n_patients", "image_sizes", "problems"}
+                            "n_patients", "image_sizes", "problems", "format", "n_dropped",
+                            "dropped", "notes"}
     assert summary["n_cases"] == 10 and summary["image_sizes"] == {"48x48": 10}
     assert summary["n_malignant"] + summary["n_benign"] == 10
     text = cli("data", tmp_path / "ph")
