@@ -54,6 +54,7 @@ def dataset_section(run: RunData) -> dict:
     return {
         "name": info["name"], "source": info["source"], "fingerprint": info["fingerprint"],
         "generator": info.get("generator", ""),
+        "labels_from": info.get("labels_from", ""), "patients_from": info.get("patients_from", ""),
         "n_cases": info["n_cases"], "n_patients": info["n_patients"],
         "n_malignant": int((labels == 1).sum()), "n_benign": int((labels == 0).sum()),
         "n_unlabelled": int(labels.isna().sum()),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from benchmark import __version__
 from benchmark.ground.errors import InputError, ParameterError
+from benchmark.ground.formats import FORMAT_NAMES, split_spec, with_format
 from benchmark.harness.commands import PROG
 from benchmark.harness.methods import METHOD_ALIASES, METHOD_NAMES
 from benchmark.harness.profiles import PROFILES
@@ -148,8 +149,10 @@ def _margin_range(text: str) -> tuple[float, float]:
 
 def _run_options(parser: argparse.ArgumentParser, what: str) -> None:
     """The options ``run`` and ``study`` share."""
-    parser.add_argument("--data", default="phantom", help="course folder, manifest CSV or "
-                        "'phantom' (default)")
+    parser.add_argument("--data", default="phantom", help="course folder, manifest CSV, a "
+                        "CBIS-DDSM or INbreast copy, or 'phantom' (default); `list` shows the "
+                        "formats")
+    _format_option(parser)
     parser.add_argument("--profile", type=_one_of(tuple(PROFILES), "profile"), default=None,
                         metavar="{" + ",".join(PROFILES) + "}",
                         help="quick: small phantom, 2 folds, short training; standard: 5 folds, "
@@ -173,6 +176,13 @@ def _run_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--scheduler", help="address of a Dask distributed scheduler, e.g. "
                         "tcp://host:8786")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format NAME``: the dataset format, instead of detecting it from the path."""
+    parser.add_argument("--format", type=_one_of(FORMAT_NAMES, "format"), default=None,
+                        metavar="{" + ",".join(FORMAT_NAMES) + "}",
+                        help="read the data in this format instead of detecting it")
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
@@ -216,7 +226,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="summarise a dataset: cases, labels, patients, sizes, "
                           "problems")
-    data.add_argument("path", help="course-format folder, manifest CSV or 'phantom'")
+    data.add_argument("path", help="course-format folder, manifest CSV, a CBIS-DDSM or "
+                      "INbreast copy, or 'phantom'")
+    _format_option(data)
     data.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     phantom = sub.add_parser("make-phantom", help="write the synthetic dataset in the course "
@@ -332,7 +344,8 @@ def usage_problem(args) -> str | None:
     if folds is not None and folds < 2:
         return option_message(ParameterError("n_folds", "make_splits", FOLDS_EXPECTED, folds))
     data = getattr(args, "data", None)
-    if args.command in ("run", "study") and data != "phantom" and not Path(data).exists():
+    if (args.command in ("run", "study") and data != "phantom"
+            and not Path(split_spec(data)[1]).exists()):
         return (f"--data {data}: no such file or folder (give 'phantom', a course-format "
                 "folder or a manifest .csv)")
     paths = {"segment": [(args.raw_dir, "not a folder")] + (
@@ -366,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:  # answered before any heavy import
         print(f"{parser.prog}: {problem}", file=sys.stderr)
         return 2
+    if getattr(args, "format", None) is not None:  # travels in the data spec: NAME:PATH
+        target = "path" if args.command == "data" else "data"
+        setattr(args, target, with_format(args.format, getattr(args, target)))
     module, function = COMMANDS[args.command].split(":")
     try:
         command = getattr(importlib.import_module(f"benchmark.harness.commands.{module}"),

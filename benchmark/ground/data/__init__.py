@@ -28,6 +28,8 @@ from benchmark.ground.data.phantom import (
 )
 from benchmark.ground.data.records import REFERENCE_KINDS, Case, Dataset
 from benchmark.ground.errors import DatasetError
+from benchmark.ground.formats import Scan
+from benchmark.ground.formats import scan as scan_spec
 from benchmark.ground.store import read_json, write_json
 
 #: A folder's statement of how its reference masks were made (``segment`` writes one).
@@ -48,13 +50,17 @@ DATASETS = {
 }
 
 
-def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str, str]]]:
+def scan_dataset(spec: str | os.PathLike, *,
+                 format: str | None = None) -> tuple[Dataset | None, list[dict[str, str]]]:
     """Load a dataset and report every problem found instead of stopping at the first.
 
     Parameters
     ----------
     spec : str or path-like
-        A built-in name (``phantom``), a course-format folder or a manifest ``.csv``.
+        A built-in name (``phantom``), a course-format folder, a manifest ``.csv``, a public
+        dataset's folder (:data:`benchmark.ground.formats.FORMATS`), or ``NAME:PATH``.
+    format : str, optional
+        Force this format instead of detecting it.
 
     Returns
     -------
@@ -63,36 +69,41 @@ def scan_dataset(spec: str | os.PathLike) -> tuple[Dataset | None, list[dict[str
     problems : list of dict
         ``{"file": ..., "problem": ...}`` each.
     """
-    if isinstance(spec, str) and spec in DATASETS:
-        return replace(DATASETS[spec][1](), **PHANTOM_DERIVATION), []
-    path = Path(spec)
-    if path.is_dir():
-        cases, problems = scan_course_folder(path)
-        name, reference = path.name, "unknown"
-        derived = {"patients_from": COURSE_PATIENTS, "labels_from": COURSE_LABELS_FROM}
-    elif path.suffix.lower() == ".csv" and path.is_file():
-        cases, problems, derived = scan_manifest(path)
-        name, reference = path.stem, "unknown"
-    elif not path.exists():
-        names = ", ".join(DATASETS)
-        return None, [{"file": str(path), "problem": f"no such file or folder (built-in "
-                       f"datasets: {names}; or give a course folder or a manifest .csv)"}]
-    else:
-        return None, [{"file": str(path), "problem": "expected a course-format folder or a "
-                       "manifest .csv file"}]
-    generator = ""
-    if path.is_dir() and (path / PHANTOM_FILE).exists():
+    found = scan_spec(spec, format=format)
+    return found.dataset, found.problems
+
+
+def scan_builtin(path: str | os.PathLike, **_) -> Scan:
+    """The registry's loader of a built-in dataset (``phantom``)."""
+    return Scan(replace(DATASETS[os.fspath(path)][1](), **PHANTOM_DERIVATION))
+
+
+def scan_manifest_dataset(path: Path, **_) -> Scan:
+    """The registry's loader of a manifest CSV."""
+    cases, problems, derived = scan_manifest(path)
+    if not cases:
+        return Scan(None, problems)
+    return Scan(Dataset(name=path.stem, cases=tuple(cases), source=str(path), **derived),
+                problems)
+
+
+def scan_course_dataset(path: Path, **_) -> Scan:
+    """The registry's loader of a course-format folder (a phantom's too)."""
+    cases, problems = scan_course_folder(path)
+    reference, generator = "unknown", ""
+    derived = {"patients_from": COURSE_PATIENTS, "labels_from": COURSE_LABELS_FROM}
+    if (path / PHANTOM_FILE).exists():
         reference = "exact"
         record = read_phantom_record(path) or {}
         generator = f"massbench phantom {record.get('version', 'unknown')}"
-    elif path.is_dir() and (path / REFERENCE_FILE).exists():
+    elif (path / REFERENCE_FILE).exists():
         reference, problem = _read_reference(path / REFERENCE_FILE)
         if problem:
             problems.append(problem)
     if not cases:
-        return None, problems
-    return Dataset(name=name, cases=tuple(cases), source=str(path), reference=reference,
-                   generator=generator, **derived), problems
+        return Scan(None, problems)
+    return Scan(Dataset(name=path.name, cases=tuple(cases), source=str(path),
+                        reference=reference, generator=generator, **derived), problems)
 
 
 def patient_warnings(dataset: Dataset) -> list[str]:
@@ -149,13 +160,15 @@ def _read_reference(path: Path) -> tuple[str, dict | None]:
     return kind, None
 
 
-def load_dataset(spec: str | os.PathLike) -> Dataset:
+def load_dataset(spec: str | os.PathLike, *, format: str | None = None) -> Dataset:
     """Load a dataset, failing on the first sign of trouble.
 
     Parameters
     ----------
     spec : str or path-like
-        ``phantom``, a course-format folder or a manifest ``.csv``.
+        As :func:`scan_dataset` takes it.
+    format : str, optional
+        Force this format instead of detecting it.
 
     Returns
     -------
@@ -166,7 +179,7 @@ def load_dataset(spec: str | os.PathLike) -> Dataset:
     DatasetError
         If any file is missing, unreadable or inconsistent; lists every problem found.
     """
-    dataset, problems = scan_dataset(spec)
+    dataset, problems = scan_dataset(spec, format=format)
     if problems or dataset is None:
         raise DatasetError(problems)
     return dataset

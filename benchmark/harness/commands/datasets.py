@@ -12,21 +12,26 @@ from benchmark.ground.data import (
     check_phantom_settings,
     make_phantom,
     read_phantom_record,
-    scan_dataset,
     summarize,
     write_course_folder,
 )
 from benchmark.ground.errors import InputError
+from benchmark.ground.formats import Scan
+from benchmark.ground.formats import scan as scan_data
 from benchmark.harness.commands import PROG
 
 
 def cmd_data(args) -> int:
     """Summarise a dataset; exit 2 (first problem on stderr) when problems were found."""
-    dataset, problems = scan_dataset(args.path)
-    summary = summarize(dataset, problems)
+    found = scan_data(args.path)
+    dataset, problems = found.dataset, found.problems
+    summary = {**summarize(dataset, problems), **found.summary()}
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
+        if found.format:
+            how = "forced by --format" if found.forced else "detected; --format NAME forces one"
+            print(f"format       {found.format} ({how})")
         if dataset is not None:
             print(f"dataset      {dataset.name} ({dataset.source.split(' {')[0]})")
             print(f"fingerprint  {dataset.fingerprint}")
@@ -41,6 +46,7 @@ def cmd_data(args) -> int:
         print(f"image sizes  {sizes}")
         for warning in summary["warnings"]:
             print(f"warning      {warning}")
+        _print_import(found)
         print(f"problems     {len(problems)}")
     if problems:
         first = problems[0]
@@ -48,6 +54,19 @@ def cmd_data(args) -> int:
         print(f"{PROG}: {first['file']}: {first['problem']}{more}", file=sys.stderr)
         return 2
     return 0
+
+
+def _print_import(found: Scan) -> None:
+    """What an import left out (per reason, with a few of its cases) and its notes."""
+    if found.dropped:
+        kept = len(found.dataset) if found.dataset is not None else 0
+        print(f"dropped      {len(found.dropped)} (kept {kept}; --json lists every one)")
+        for reason, count in found.dropped_by_reason().items():
+            cases = [d["case"] for d in found.dropped if d["reason"] == reason]
+            more = ", ..." if count > 3 else ""
+            print(f"  {count:>5}  {reason}: {', '.join(cases[:3])}{more}")
+    for note in found.notes:
+        print(f"note         {note}")
 
 
 def cmd_make_phantom(args) -> int:

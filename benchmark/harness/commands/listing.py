@@ -9,8 +9,8 @@ so ``list --profile quick`` shows the 32 px input of the quick run.
 from __future__ import annotations
 
 from benchmark.ground.data import DATASETS
-from benchmark.ground.data.course import IMAGE_TAG, MASK_TAG
 from benchmark.ground.errors import InputError
+from benchmark.ground.formats import FORMATS
 from benchmark.ground.splits import DEFAULT_SEED
 from benchmark.harness.methods import all_methods, deep_models, make_method
 from benchmark.harness.profiles import get_profile
@@ -92,10 +92,9 @@ def cmd_list(args) -> int:
               f"{_parameters(shown)}")
     if note:
         print(f"  {note}")
-    print("datasets:")
-    for name, (description, _) in DATASETS.items():
-        print(f"  {name:<12} {description}")
-    print(f"  FOLDER       a course-format folder: a pair per case, e.g. 0001p1_1_1{IMAGE_TAG}.pgm "
-          f"and 0001p1_1_1{MASK_TAG}.pgm")
-    print("  FILE.csv     a manifest: image,mask[,label][,patient][,case]")
+    print("datasets (--data PATH; formats detected in this order, --format NAME forces one):")
+    for fmt in FORMATS.values():
+        print(f"  {fmt.name:<12} {fmt.summary}")
+        if fmt.name in DATASETS:  # a built-in dataset: what it holds
+            print(f"  {'':<12} {DATASETS[fmt.name][0]}")
     return 0

@@ -57,7 +57,7 @@ def test_make_phantom_then_data_json(tmp_path):
     summary = json.loads(out.stdout)
     assert set(summary) == {"n_cases", "n_malignant", "n_benign", "n_unlabelled",
                             "n_patients", "patients_from", "labels_from", "image_sizes",
-                            "warnings", "problems"}
+                            "warnings", "problems", "format", "n_dropped", "dropped", "notes"}
     assert summary["warnings"] == [] and "course naming" in summary["patients_from"]
     assert summary["n_cases"] == 10 and summary["image_sizes"] == {"48x48": 10}
     assert summary["n_malignant"] + summary["n_benign"] == 10
