@@ -25,7 +25,7 @@ from reports.rundata import RunData
 #: A mean AUC under this is worse than chance whatever its spread.
 FAR_BELOW_CHANCE = 0.4
 #: The sources the feature-group table puts first, beside every method.
-ANCHORS = {"reference": "reference masks", "prior_disk": "a fixed disk (floor)"}
+ANCHORS = {"reference": "the dataset's masks", "prior_disk": "fixed disk, floor"}
 #: The feature group that holds every feature (older runs have no ``features`` column).
 ALL_FEATURES = "all"
 
@@ -214,8 +214,8 @@ def _reading(means: dict, sources: list[str]) -> list[str]:
         methods = [(auc(s, ALL_FEATURES), s) for s in sources if s not in ANCHORS]
         methods = [(value, s) for value, s in methods if value is not None]
         if ref_all is not None:
-            lines.append(f"An exact segmentation (the reference masks) adds "
-                         f"{ref_all - disk_all:+.2f} to the fixed disk's AUC"
+            lines.append(f"The reference masks add {ref_all - disk_all:+.2f} to the fixed "
+                         "disk's AUC (all features)"
                          + (f"; the best method's masks ({max(methods)[1]}) add "
                             f"{max(methods)[0] - disk_all:+.2f}." if methods else "."))
     return lines

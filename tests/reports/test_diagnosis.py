@@ -80,7 +80,7 @@ def test_group_table_puts_the_anchors_first_with_the_paired_gain(rng):
     rows = {row["source"]: row for row in section["rows"]}
     assert [row["source"] for row in section["rows"]] == ["reference", "prior_disk", "otsu",
                                                           "cae"]
-    assert rows["reference"]["role"] == "reference masks" and rows["otsu"]["role"] is None
+    assert rows["reference"]["role"] == "the dataset's masks" and rows["otsu"]["role"] is None
     assert rows["prior_disk"]["cells"][0]["note"] == "shape features constant over the 60 cases"
     assert rows["prior_disk"]["gain"] is None and rows["cae"]["gain"] is None
     # the gain, recomputed: otsu's all-feature AUC minus prior_disk's, fold by fold
@@ -173,7 +173,7 @@ def test_the_runs_report_shows_its_classify_results_and_feature_groups(classical
     assert "What the segmentation adds: AUC by feature group (svm_rbf)" in section
     # reference and prior_disk first, each with its role
     first = section.index("What the segmentation adds")
-    assert section.index("(reference masks)", first) < section.index("(a fixed disk (floor))",
-                                                                      first)
+    assert section.index("(the dataset&#39;s masks)", first) < section.index(
+        "(fixed disk, floor)", first)
     classification = pd.read_csv(classical_run / "classification.csv")
     assert set(classification["features"]) == {"shape", "intensity", "all"}
