@@ -25,9 +25,9 @@ Sensitivity and specificity are taken at a threshold chosen on each fold's train
 
 A mask source whose features (of a group) are missing for more than half of its cases
 (:data:`baselines.classifiers.MAX_MISSING_SHARE`; a method that predicts empty masks) or are
-the same for every case is not classified: its rows carry NaN results and the reason in
-``note``, e.g. "features missing for 40 of 40 cases (empty masks)", and it has no test-case
-scores.
+the same for every case (or for every test case of a fold: ``prior_disk``'s shape) is not
+classified: its rows carry NaN results and the reason in ``note``, e.g. "features missing
+for 40 of 40 cases (empty masks)", and it has no test-case scores.
 """
 
 from __future__ import annotations
@@ -142,6 +142,10 @@ def _classify_source(source: str, table: pd.DataFrame, label: dict, patient: dic
         for group, columns, reason in plan:
             x_train = table.loc[train_ids, columns].to_numpy(float)
             x_test = table.loc[test_ids, columns].to_numpy(float)
+            if reason is None and constant_features_reason(x_test) is not None:
+                # one mask for every test case (a disk learned on the training part): the
+                # scores would all tie, and the AUC be 0.5 whatever the classifier learned
+                reason = f"{group} features the same for every test case of a fold"
             for name in (n for n in DIAGNOSIS_CLASSIFIERS if group in CLASSIFIER_GROUPS[n]):
                 common = {"mask_source": source, "features": group, "classifier": name,
                           "fold": fold["fold"], "n_train": len(train_ids),
