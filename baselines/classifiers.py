@@ -185,8 +185,73 @@ def missing_features_reason(x: np.ndarray) -> str | None:
     return f"features missing for {int(missing.sum())} of {len(x)} cases{why}"
 
 
+def constant_features_reason(x: np.ndarray) -> str | None:
+    """Why a feature matrix is not classified because it holds one row value, or None.
+
+    Every column constant over the rows (missing values aside): a fixed mask's shape, say.
+    Scores would all tie, and an AUC of 0.5 would say nothing about the masses.
+
+    Parameters
+    ----------
+    x : (n_samples, n_features) ndarray of float
+
+    Returns
+    -------
+    str or None
+        E.g. ``"features constant over the 40 cases"``.
+
+    Examples
+    --------
+    >>> constant_features_reason(np.array([[1.0, 2.0], [1.0, 2.0], [1.0, np.nan]]))
+    'features constant over the 3 cases'
+    >>> constant_features_reason(np.array([[1.0, 2.0], [1.5, 2.0]])) is None
+    True
+    """
+    x = np.asarray(x, dtype=float)
+    with warnings.catch_warnings():  # an all-NaN column has no spread either
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0) if len(x) else np.zeros(0)
+    if len(x) and not (spread > 0).any():
+        return f"features constant over the {len(x)} cases"
+    return None
+
+
+def inner_folds(y: np.ndarray, groups=None, *, seed: int = 0) -> list:
+    """The inner folds of :func:`fit_classifier`: grouped, stratified, at most 3.
+
+    Computed once, they can be given to several fits on the same training part (other
+    classifiers, other feature groups): the search of each is then on the same folds, as it
+    would be with the same ``seed``.
+
+    Parameters
+    ----------
+    y : (n_samples,) array_like of {0, 1}
+    groups : (n_samples,) array_like, optional
+        Patients; a fold never splits a patient.
+    seed : int, default 0
+
+    Returns
+    -------
+    list of (train, test) index arrays
+
+    Raises
+    ------
+    ValueError
+        When a class has fewer than two cases (or there are fewer than two patients).
+    """
+    y = np.asarray(y).astype(int)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    n_inner = int(min(3, np.bincount(y, minlength=2).min(), len(set(groups.tolist()))))
+    if n_inner < 2:
+        raise ValueError("each class needs at least two cases in the training part")
+    inner = StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        return list(inner.split(np.zeros((len(y), 1)), y, groups))
+
+
 def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed: int = 0,
-                   tune: bool = True) -> TunedClassifier:
+                   tune: bool = True, splits=None) -> TunedClassifier:
     """Tune a classifier by inner grouped, stratified 3-fold CV on (x, y) and refit it.
 
     Parameters
@@ -201,6 +266,9 @@ def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed
     tune : bool, default True
         When False, only the pipeline's default hyper-parameters are cross-validated (the
         inner folds still give the threshold).
+    splits : list of (train, test) index arrays, optional
+        The inner folds, when already made by :func:`inner_folds` for these ``y`` and
+        ``groups`` (default: made here from ``seed``).
 
     Returns
     -------
@@ -214,17 +282,11 @@ def fit_classifier(name: str, x: np.ndarray, y: np.ndarray, groups=None, *, seed
     if name not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {name!r}; valid: {', '.join(CLASSIFIERS)}")
     y = np.asarray(y).astype(int)
-    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    n_inner = int(min(3, np.bincount(y, minlength=2).min(), len(set(groups.tolist()))))
-    if n_inner < 2:
-        raise ValueError("each class needs at least two cases in the training part")
+    if splits is None:
+        splits = inner_folds(y, groups, seed=seed)
     pipeline, grid = CLASSIFIERS[name]
     candidates = list(ParameterGrid(grid)) if tune else [{}]
     search_params = SEARCH_PARAMS.get(name, {})
-    inner = StratifiedGroupKFold(n_splits=n_inner, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
-        splits = list(inner.split(x, y, groups))
     # the preprocessing steps do not depend on the candidates: fitted once per inner fold
     step, final = pipeline.steps[-1]
     oof = np.empty((len(candidates), len(y)))
@@ -265,8 +327,11 @@ def _auc(y: np.ndarray, scores: np.ndarray) -> float:
 
 
 def evaluate_fold(name: str, x_train, y_train, groups, x_test, y_test, *, seed: int,
-                  tune: bool = True):
+                  tune: bool = True, splits=None):
     """Fit one classifier on a training part and score its test part.
+
+    ``splits``: the inner folds, as :func:`fit_classifier` takes them (default: made from
+    ``seed``).
 
     Returns
     -------
@@ -278,7 +343,7 @@ def evaluate_fold(name: str, x_train, y_train, groups, x_test, y_test, *, seed: 
     predicted : ndarray of bool
         The test cases' malignant decisions.
     """
-    model = fit_classifier(name, x_train, y_train, groups, seed=seed, tune=tune)
+    model = fit_classifier(name, x_train, y_train, groups, seed=seed, tune=tune, splits=splits)
     scores = model.decision_scores(x_test)
     predicted = scores >= model.threshold_
     positives, negatives = y_test == 1, y_test == 0

@@ -29,6 +29,11 @@ glcm_*              ``graycoprops`` contrast, dissimilarity, homogeneity, energy
 Shape features use the largest connected component of the mask; an empty mask gives NaN
 features (the classifiers impute them).
 
+The features fall in two groups (:data:`FEATURE_GROUPS`): ``shape`` reads the mask alone,
+``intensity`` reads the image's grey levels inside or around the mask (intensity, margin and
+GLCM texture); ``all`` is both. The diagnosis stage classifies each group apart, so that what
+a mask's outline tells can be told from what the pixels it covers tell.
+
 References
 ----------
 .. [1] J. Kilday, F. Palmieri, M. D. Fox, "Classifying mammographic lesions using computerized
@@ -51,8 +56,48 @@ SHAPE_FEATURES = ("area", "perimeter", "compactness", "nrl_mean", "nrl_std", "ra
 INTENSITY_FEATURES = ("intensity_mean", "intensity_std", "intensity_kurtosis",
                       "intensity_skewness", "margin_mean", "margin_std")
 GLCM_PROPS = ("contrast", "dissimilarity", "homogeneity", "energy", "correlation", "ASM")
-FEATURE_NAMES = SHAPE_FEATURES + INTENSITY_FEATURES + tuple(f"glcm_{p}" for p in GLCM_PROPS)
+GLCM_FEATURES = tuple(f"glcm_{p}" for p in GLCM_PROPS)
+FEATURE_NAMES = SHAPE_FEATURES + INTENSITY_FEATURES + GLCM_FEATURES
+#: Feature group -> its features, in :data:`FEATURE_NAMES` order. ``shape`` and
+#: ``intensity`` partition the features: ``shape`` reads the mask alone, ``intensity``
+#: everything that reads the image's grey levels inside or around the mask (intensity,
+#: margin, GLCM texture); ``all`` is every feature.
+FEATURE_GROUPS = {"shape": SHAPE_FEATURES, "intensity": INTENSITY_FEATURES + GLCM_FEATURES,
+                  "all": FEATURE_NAMES}
 _GLCM_LEVELS = 32
+
+
+def group_features(group: str, columns=None) -> list[str]:
+    """The features of one group (:data:`FEATURE_GROUPS`), or those of them in ``columns``.
+
+    Parameters
+    ----------
+    group : {'shape', 'intensity', 'all'}
+    columns : sequence of str, optional
+        A feature table's columns; the group's features among them are returned in their
+        order (a table made without texture has no ``glcm_*`` column).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        For an unknown group.
+
+    Examples
+    --------
+    >>> group_features("intensity", ["case", "area", "intensity_mean", "margin_std"])
+    ['intensity_mean', 'margin_std']
+    """
+    if group not in FEATURE_GROUPS:
+        raise ValueError(f"The 'group' parameter of group_features must be one of "
+                         f"{', '.join(FEATURE_GROUPS)}. Got {group!r} instead.")
+    members = FEATURE_GROUPS[group]
+    if columns is None:
+        return list(members)
+    return [c for c in columns if c in members]
 
 
 def _largest_component(mask):
@@ -118,7 +163,7 @@ def intensity_features(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
 
 def glcm_features(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
     """GLCM texture of the mass's bounding box (see the module docstring)."""
-    names = [f"glcm_{p}" for p in GLCM_PROPS]
+    names = list(GLCM_FEATURES)
     rows, cols = np.nonzero(mask)
     if rows.size == 0:
         return dict.fromkeys(names, np.nan)

@@ -12,6 +12,8 @@
       classification_scores.csv  the classifiers' score of every test case (ROC curves)
       features_<source>.csv  mass features of every case's mask from one source (reference
                           or a method), with case, label and patient: ``classify`` takes it
+      classify_<source>/  ``classify RUN_DIR --source SOURCE``: classification.csv, roc.png,
+                          classify.json (the table, the settings, when it was made)
       cells/<method>/fold_<k>/
           metrics.csv, features.csv, predictions.npz, model.joblib or model.keras,
           history.csv (deep), metrics_<condition>.csv (a study's other test sets),
@@ -64,6 +66,7 @@ MODEL_KERAS = "model.keras"
 MODEL_JOBLIB = "model.joblib"
 # the files of ``classify``
 ROC_PNG = "roc.png"
+CLASSIFY_JSON = "classify.json"
 #: The largest side of the images kept in ``cases.npz`` for the report.
 THUMBNAIL_SIDE = 256
 #: What temporary files look like (a leftover of a writer killed mid-write matches it).

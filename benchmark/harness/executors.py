@@ -1,12 +1,18 @@
 """Where the cells of a run execute: in this process, in joblib workers, or on Dask.
 
 Every executor runs the same :func:`benchmark.harness.cells.run_cell` on the same picklable
-tasks, so the results do not depend on the executor (tested).
+tasks, so the results do not depend on the executor (tested). A worker process is made quiet
+first (:func:`quiet_worker`): TensorFlow's log lines, which the main process never shows, stay
+out of the run's output; Python's own warnings and errors still show.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import sys
+import threading
 import time
 from dataclasses import replace
 
@@ -33,6 +39,88 @@ def default_jobs() -> int:
     time one two-thread process trains one), so one cell per core is the fastest.
     """
     return max(1, min(MAX_DEFAULT_JOBS, usable_cores()))
+
+
+#: The lines of a worker's native stderr that are dropped: TensorFlow's C++ log (absl's
+#: start-up warning, its INFO and WARNING lines such as the oneDNN note, the CPU-feature
+#: note's second line, and the harmless tf.data error "NodeDef mentions attribute ..."), in
+#: absl's format (TensorFlow 2.16 on) and in the older one (``2024-05-01 10:00:00.1: I ...``).
+#: Every other line, an ERROR or FATAL one above all, is kept.
+_ABSL = r"\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+:\d+\] "  # after the level letter
+_OLD = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: "  # before it
+_PLACE = r" [\w./-]+:\d+\] "  # after it
+NATIVE_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
+    rf"|[IW]{_ABSL}|{_OLD}[IW]{_PLACE}"
+    rf"|(?:E{_ABSL}|{_OLD}E{_PLACE}).*NodeDef mentions attribute"
+    r"|To enable the following instructions: .*rebuild TensorFlow")
+#: The Python warning of TensorFlow that is dropped (logger ``tensorflow``): a model that
+#: predicts on images of several sizes retraces, which costs time and says nothing wrong.
+RETRACING = "triggered tf.function retracing"
+
+_QUIET_LOCK = threading.Lock()
+_QUIET = []  # this process is quiet
+
+
+def quiet_worker() -> None:
+    """Keep TensorFlow's log lines out of this worker process's stderr; once per process.
+
+    TensorFlow's C++ start-up and its tf.data runtime write to file descriptor 2 whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says (absl writes everything before its initialisation, which
+    TensorFlow never calls). Here descriptor 2 becomes a pipe whose lines a thread forwards
+    to the real stderr, less those of :data:`NATIVE_NOISE`; Python's ``sys.stderr`` writes to
+    the real stderr directly (warnings, tracebacks, a fatal error's faulthandler dump), and
+    the ``tensorflow`` logger drops its retracing warnings (:data:`RETRACING`). Call it
+    before TensorFlow is imported.
+    """
+    with _QUIET_LOCK:
+        if _QUIET:
+            return
+        _QUIET.append(True)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        logging.getLogger("tensorflow").addFilter(_not_retracing)
+        try:
+            sys.stderr.flush()
+            real = os.dup(2)
+        except (OSError, ValueError, AttributeError):  # no real descriptor 2: nothing to do
+            return
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        sys.stderr = open(real, "w", buffering=1, encoding="utf-8",  # noqa: SIM115
+                          errors="backslashreplace", closefd=False)
+        import faulthandler
+
+        if faulthandler.is_enabled():
+            faulthandler.enable(file=sys.stderr)
+        threading.Thread(target=_forward, args=(read, real), name="massbench-stderr",
+                         daemon=True).start()
+
+
+def _not_retracing(record: logging.LogRecord) -> bool:
+    return RETRACING not in record.getMessage()
+
+
+def _forward(read: int, real: int) -> None:
+    """Copy the pipe's lines to the real stderr, less TensorFlow's log lines."""
+    pending = b""
+    with open(read, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(1 << 16):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            kept = [line for line in lines
+                    if not NATIVE_NOISE.match(line.decode("utf-8", "replace"))]
+            if kept:
+                os.write(real, b"\n".join(kept) + b"\n")
+    if pending and not NATIVE_NOISE.match(pending.decode("utf-8", "replace")):
+        os.write(real, pending)
+
+
+def _run_quietly(task: CellTask, parent: int) -> dict:
+    """:func:`run_cell` in a worker made quiet first (not in the process that submitted it)."""
+    if os.getpid() != parent:
+        quiet_worker()
+    return run_cell(task)
 
 
 def describe(jobs: int, scheduler: str | None) -> str:
@@ -66,7 +154,8 @@ def _execute_joblib(pending, progress, jobs: int) -> None:
         # one cell per dispatch: automatic batching could group the fast first cells with
         # slow deep ones and leave a worker idle at the end
         results = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1,
-                           pre_dispatch="n_jobs")(delayed(run_cell)(t) for t in tasks)
+                           pre_dispatch="n_jobs")(delayed(_run_quietly)(t, os.getpid())
+                                                  for t in tasks)
         for done in results:
             progress.finished(done["method"], _label(done), done["finished"] - done["started"])
 
@@ -82,7 +171,7 @@ def _execute_dask(pending, progress, address: str) -> None:
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"--scheduler {address}: cannot connect ({exc})") from None
     with client:
-        futures = [client.submit(run_cell, replace(t, threads=1), pure=False,
+        futures = [client.submit(_run_quietly, replace(t, threads=1), os.getpid(), pure=False,
                                  key=f"massbench-{t.method}-fold{t.fold}-{time.time_ns()}")
                    for t in pending]
         for future in as_completed(futures):

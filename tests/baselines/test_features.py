@@ -2,8 +2,16 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from baselines.features import FEATURE_NAMES, MassFeatures, shape_features
+from baselines.features import (
+    FEATURE_GROUPS,
+    FEATURE_NAMES,
+    MassFeatures,
+    group_features,
+    shape_features,
+)
 from tests.conftest import disk
 
 
@@ -66,3 +74,37 @@ def test_empty_mask_gives_nan_features_and_names_match_columns():
 def test_mismatched_pair_is_rejected():
     with pytest.raises(ValueError, match="mask of its shape"):
         MassFeatures().fit_transform([(np.zeros((5, 5)), np.zeros((4, 5), bool))])
+
+
+def test_shape_and_intensity_groups_partition_the_features():
+    shape, intensity = set(FEATURE_GROUPS["shape"]), set(FEATURE_GROUPS["intensity"])
+    assert not shape & intensity
+    assert shape | intensity == set(FEATURE_NAMES) == set(FEATURE_GROUPS["all"])
+    for members in FEATURE_GROUPS.values():  # each group in the table's column order
+        assert list(members) == [n for n in FEATURE_NAMES if n in members]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), radius=st.integers(4, 12))
+def test_shape_group_reads_the_mask_alone_and_intensity_the_grey_levels(seed, radius):
+    """Another image under the same mask changes no shape feature; a brighter mass changes
+    every intensity-group feature that reads grey levels (not the texture's scale-free ones)."""
+    rng = np.random.default_rng(seed)
+    mask = disk((40, 40), (20, 21), radius) | disk((40, 40), (20 + radius, 21), radius // 2)
+    first, second = rng.random((2, 40, 40))
+    a, b = (dict(zip(FEATURE_NAMES, MassFeatures().fit_transform([(image, mask)])[0],
+                     strict=True)) for image in (first, second + 0.5 * mask))
+    for name in FEATURE_GROUPS["shape"]:
+        assert a[name] == b[name], name
+    for name in ("intensity_mean", "margin_mean", "glcm_contrast"):
+        assert name in FEATURE_GROUPS["intensity"] and a[name] != b[name], name
+
+
+def test_group_features_keeps_a_tables_own_columns_and_order():
+    columns = ["case", "glcm_ASM", "area", "intensity_mean", "label"]
+    assert group_features("shape", columns) == ["area"]
+    assert group_features("intensity", columns) == ["glcm_ASM", "intensity_mean"]
+    assert group_features("all", columns) == ["glcm_ASM", "area", "intensity_mean"]
+    assert group_features("shape") == list(FEATURE_GROUPS["shape"])
+    with pytest.raises(ValueError, match="'group' parameter .* Got 'texture'"):
+        group_features("texture")

@@ -6,7 +6,11 @@ The table has a ``case`` column, numeric feature columns, a ``label`` column (1 
 :data:`baselines.classifiers.CLASSIFIERS` is evaluated by stratified, patient-grouped 5-fold
 cross-validation repeated over seeds, each classifier tuned by an inner grouped search on the
 training part; ``classification.csv`` (ROC AUC, and sensitivity and specificity at the Youden
-threshold chosen on each fold's training part, which it records) and ``roc.png`` are written.
+threshold chosen on each fold's training part, which it records), ``roc.png`` and
+``classify.json`` (the table, the source, the settings, when it was made) are written. From a
+run folder they go to ``RUN_DIR/classify_<source>/``, which the run's report shows. An AUC
+worse than chance gets a line saying so and what that usually means
+(:func:`reports.diagnosis.worse_than_chance`).
 
 Missing values (NaN, e.g. the features of an empty mask) are imputed by the training part's
 median. A feature column without any value is left out with a printed note; a table in which
@@ -16,6 +20,7 @@ imputation, not the masses.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +30,7 @@ import pandas as pd
 from baselines.classifiers import cross_validate, missing_features_reason
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
+from reports.diagnosis import worse_than_chance
 
 
 @dataclass
@@ -85,7 +91,7 @@ def read_feature_table(path: Path) -> FeatureTable:
 
 
 def run_classify(features_csv, out_dir=None, *, repeats: int = 5, seed: int = 12345,
-                 n_folds: int = 5, n_jobs: int = -1, note=None):
+                 n_folds: int = 5, n_jobs: int = -1, note=None, source: str | None = None):
     """Cross-validate every classifier on a feature table; write the CSV and ROC figure.
 
     Parameters
@@ -98,6 +104,8 @@ def run_classify(features_csv, out_dir=None, *, repeats: int = 5, seed: int = 12
         processes; the results do not depend on it).
     note : callable, optional
         Called with a one-line message about columns left out (e.g. ``print``).
+    source : str, optional
+        The mask source of a run folder's table, recorded in ``classify.json``.
 
     Returns
     -------
@@ -126,6 +134,11 @@ def run_classify(features_csv, out_dir=None, *, repeats: int = 5, seed: int = 12
         by_classifier.setdefault(curve["classifier"], []).append((curve["fpr"], curve["tpr"]))
     store.atomic_write_bytes(out_dir / store.ROC_PNG,
                              png_bytes(roc_comparison(by_classifier), dpi=100))
+    store.write_json(out_dir / store.CLASSIFY_JSON, {
+        "table": str(features_csv.resolve()), "source": source,
+        "made": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "repeats": repeats, "n_folds": n_folds, "seed": seed, "n_cases": len(table.y),
+        "features": table.features, "left_out": table.dropped})
     return results
 
 
@@ -156,16 +169,18 @@ def feature_table_path(path, source: str | None = None) -> Path:
 def cmd_classify(args) -> int:
     """Cross-validate the classifiers on a feature table; print the mean ROC AUC of each."""
     table = feature_table_path(args.features, args.source)
-    if args.out:
-        out = Path(args.out)
-    elif Path(args.features).is_dir():  # never over the run's own results
-        out = Path(args.features) / store.classify_dir(args.source or "reference")
+    source = None  # the mask source of a run's own table
+    if Path(args.features).is_dir():
+        source = args.source or "reference"
     elif (table.parent / store.RUN_JSON).is_file():  # a run's own table, named by its path
         source = table.name.removeprefix("features_").removesuffix(".csv")
+    if args.out:
+        out = Path(args.out)
+    elif source is not None:  # never over the run's own results; the report shows them
         out = table.parent / store.classify_dir(source)
     else:
         out = table.parent
-    results = run_classify(table, out, repeats=args.repeats, note=print)
+    results = run_classify(table, out, repeats=args.repeats, note=print, source=source)
     summary = results.groupby("classifier", sort=False).agg(
         auc=("roc_auc", "mean"), sd=("roc_auc", "std"), sensitivity=("sensitivity", "mean"),
         specificity=("specificity", "mean"))
@@ -176,5 +191,9 @@ def cmd_classify(args) -> int:
     for name, row in summary.iterrows():
         print(f"  {name:<15} AUC {row['auc']:.3f} +- {row['sd']:.3f}   sensitivity "
               f"{row['sensitivity']:.3f}   specificity {row['specificity']:.3f}")
+    for name, part in results.groupby("classifier", sort=False):
+        line = worse_than_chance(part["roc_auc"])
+        if line is not None:
+            print(f"  warning: {name}: {line}.")
     print(f"wrote {out / store.CLASSIFICATION_CSV} and {out / store.ROC_PNG}")
     return 0

@@ -100,3 +100,40 @@ def test_a_runs_own_table_is_classified_beside_the_runs_results(tmp_path, small_
     assert own.read_bytes() == before
     written = pd.read_csv(tmp_path / store.classify_dir("reference") / store.CLASSIFICATION_CSV)
     assert {"roc_auc", "sensitivity", "specificity", "threshold"} <= set(written.columns)
+    record = store.read_json(tmp_path / store.classify_dir("reference") / store.CLASSIFY_JSON)
+    assert record["source"] == "reference"  # the report names it
+
+
+def test_a_flipped_label_table_is_called_worse_than_chance(tmp_path, rng, capsys):
+    """Every case twice, once per label (a copy whose label was flipped): each test case's
+    twin in the training part has the other label, and the AUC falls far below 0.5."""
+    from benchmark.harness.cli import main
+    from tests.reports.test_diagnosis import flipped_twins
+
+    flipped = tmp_path / "flipped.csv"
+    flipped_twins().to_csv(flipped, index=False)
+    assert main(["classify", str(flipped), "--repeats", "1", "--out",
+                 str(tmp_path / "a")]) == 0
+    printed = capsys.readouterr().out
+    warnings = [line for line in printed.splitlines() if "worse than chance" in line]
+    assert len(warnings) == 3  # every classifier
+    assert all(line.startswith("  warning: ") and "flipped label" in line for line in warnings)
+    assert main(["classify", str(_table(tmp_path, rng)), "--repeats", "1", "--out",
+                 str(tmp_path / "b")]) == 0
+    assert "worse than chance" not in capsys.readouterr().out
+
+
+def test_classify_records_what_it_classified_and_when(tmp_path, rng):
+    import datetime as dt
+    import json
+
+    from benchmark.ground import store
+
+    path = _table(tmp_path, rng)
+    run_classify(path, tmp_path / "out", repeats=1, n_jobs=1, source="otsu")
+    record = json.loads((tmp_path / "out" / store.CLASSIFY_JSON).read_text())
+    assert record["table"] == str(path.resolve()) and record["source"] == "otsu"
+    assert record["repeats"] == 1 and record["n_folds"] == 5 and record["n_cases"] == 40
+    assert record["features"] == ["f0", "f1", "f2", "f3"]
+    made = dt.datetime.fromisoformat(record["made"])
+    assert abs((dt.datetime.now(made.tzinfo) - made).total_seconds()) < 600

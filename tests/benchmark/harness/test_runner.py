@@ -609,4 +609,6 @@ def test_classify_takes_a_runs_feature_tables_as_they_are(quick_run, tmp_path):
     assert (run / "classify_otsu" / "roc.png").is_file()
     assert (run / "classification.csv").read_bytes() == before  # the run's own results kept
     wrong = cli("classify", run, "--source", "snake")
-    assert wrong.returncode == 2 and "this one has: otsu, reference, region_growing" in wrong.stderr
+    # prior_disk's fixed disk is a source of every diagnosis, run or not
+    assert wrong.returncode == 2
+    assert "this one has: otsu, prior_disk, reference, region_growing" in wrong.stderr
