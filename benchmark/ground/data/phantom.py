@@ -2,53 +2,65 @@
 
 Phantom 3.0 is calibrated on the development half of the course's large sample of real mass
 crops (95 crops of 125 px, ``../shared/data/course_large_sample``), measured with the same
-estimators on both sides (:mod:`benchmark.ground.data.appearance`; the numbers quoted below
-are that half's median and 5-95 % range). Lengths are fractions of the crop's side, so they
-scale with ``size``. Each crop holds one mass in a breast seen as the course's crops show it:
+estimators on both sides (:mod:`benchmark.ground.data.appearance`; the real numbers quoted
+below are that half's median and 5-95 % range). Lengths are fractions of the crop's side, so
+they scale with ``size`` (default 128 px, the real crops' 125 rounded to a power of two).
+Each crop holds one mass in a breast seen as the course's crops show it:
 
-- **lesion size**: equivalent diameter log-normal, median 0.117 of the side, log-SD 0.55,
-  capped at 0.34 (real: 14.6 px of 125, 5.7-36.5 px), at least 4 px;
+- **lesion size**: equivalent diameter log-normal, median 0.121 of the side, log-SD 0.55,
+  capped at 0.34, never under 5 px (real: 14.6 px of 125, 5.7-36.5 px, the smallest 4.7);
 - **lesion position**: three crops in five centred on the lesion (offset Rayleigh, SD 0.016 of
   the side), the others off-centre, uniform in 0.04-0.34 (real offset: median 0.031, p95
   0.295, 45 % beyond 0.04), always whole in the crop and inside the breast;
-- **breast edge**: the skin line is an arc (radius 0.6-2.5 sides) at a drawn distance and
-  direction, the compressed thickness falling to zero over 0.08-0.3 sides inside it, air
-  beyond it (real: 85 % of the crops show the edge, a median 21 % of the crop is air);
-- **fibroglandular tissue**: smooth dense patches (a thresholded 1/f^4 field pulled towards
-  the breast's interior) covering 0-75 % of the crop and brighter than fat by 0.1-1.0 of the
-  fat level, so in part of the crops the lesion is not the brightest structure (real: share
-  of the background darker than the lesion's median 0.93, p5 0.62); on it power-law texture
-  with spectrum 1/f^beta, beta 2.6-3.4 (Burgess et al. [1]_: real mammograms 1.5-3.5), and
+- **breast edge** (88 % of the crops): the skin line is an arc (radius 1-4 sides) at a drawn
+  distance and direction, moved out where the lesion would cross it; the compressed
+  thickness falls to zero over 0.08-0.3 sides inside it, air beyond it (real: 85 % of the
+  crops show air, a median 21 % of the crop);
+- **fibroglandular tissue**: smooth dense patches (a softly thresholded 1/f^4 field pulled
+  towards the breast's interior) over 0-75 % of the crop, 0.1-1.3 fat levels brighter than
+  fat, so in part of the crops the lesion is not the brightest structure (real: share of the
+  background darker than the lesion's median 0.93, p5 0.62); on it power-law texture with
+  spectrum 1/f^beta, beta 1.8-2.6, stronger in dense tissue (the crop's fitted beta is then
+  about 3.3; real 3.1, 2.6-3.8; Burgess et al. [1]_: real mammograms 1.5-3.5), and short
   thin bright curvilinear fibres;
-- **other bright structures**: a pectoral-like bright region cut by a line at the side away
-  from the skin (one crop in eight), a bright film edge or label band along a border (one in
-  ten), small satellite blobs (Poisson, mean 1.5, SD 1-4 px at 128) and, in one crop in five,
-  calcification-like specks;
+- **other bright structures**, none on the lesion: satellite blobs (Poisson, mean 1.5, SD
+  1-4 px at 128, 0.5-2 times the lesion's contrast), calcification-like specks (three crops in
+  ten), a pectoral-like bright region beyond a line on the side away from the skin (one in
+  eight), a bright film-edge or label band along a border (one in eight, brighter than
+  anything else), so the lesion holds the crop's brightest pixels in only part of the crops;
 - **benign masses**: round or oval, barely perturbed, with a sharp margin;
 - **malignant masses**: irregular, ``r(theta) = R exp(sum_n a_n cos n theta + b_n sin n
   theta)`` with ``a_n, b_n ~ N(0, C n^-nu)`` (after de Sisternes et al. [2]_), an ill-defined
   margin (Gaussian blur up to a quarter of the radius) and spicules radiating beyond the body
   (not in the mask);
-- **contrast**: the mass adds a fraction of the fat level, log-normal (log-SD 0.5) around a
-  class-dependent median, so that the local contrast over the image maximum is about 0.15
-  (real 0.04-0.34) and its CNR against the surrounding ring about 2.2 (real 0.6-4.7);
+- **contrast**: the mass adds 0.5 fat levels at the median size and contrast, growing as the
+  diameter^0.6 (a bigger mass is thicker along the beam; real small lesions are the faintest),
+  with a class-dependent factor and a log-normal spread (log-SD 0.2); one latitude factor per
+  crop (log-SD 0.4) scales every structure's contrast against fat together, as the real
+  crops' lesion contrast and texture rise together; so the local contrast over the image
+  maximum is about 0.15 (real 0.04-0.34) and the CNR against the surrounding ring about 2
+  (real 0.6-4.7);
 - a detector PSF (Gaussian blur, 0.5-0.9 px at 128) and quantum-like noise (variance
   proportional to the signal);
-- **exposure**: no scaling to the maximum: the crop's maximum is drawn, one crop in three
-  saturated at full scale and the others about 0.6 of it (real: median 186 of 255, 32 %
-  at 255), then quantised to 8 bits.
+- **exposure**: no scaling to the maximum: the crop's maximum is drawn, a third of the crops
+  saturated (peak 1-1.25 times full scale, clipped) and the others a clipped normal around
+  0.6 of full scale (real: median 186 of 255, 32 % at 255), then quantised to 8 bits.
 
-The classes overlap as clinical ones do: every class-dependent property (irregularity,
-spicules, margin blur, elongation, size, contrast) is drawn from overlapping distributions
-through one latent aggressiveness (:func:`_lesion`), so reference-mask features separate
-benign from malignant at ROC AUC about 0.72-0.85 (the course's real table: about 0.75-0.8),
-never one property alone. Patients have one or two views of the same lesion (rotated,
-rescaled, on another background and place), about 40 % malignant like the course's 73 of 177.
+The ``difficulty`` (default 0.5) multiplies the mass's contrast by ``1.5 - difficulty`` and the
+noise by ``0.5 + difficulty``. The classes overlap as clinical ones do: every class-dependent
+property (irregularity, spicules, margin blur, elongation, size, contrast) is drawn from
+overlapping distributions through one latent aggressiveness (:func:`_lesion`), so
+reference-mask features separate benign from malignant at ROC AUC about 0.72-0.85 (the
+course's real table: about 0.75-0.8), never one property alone. Patients have one or two
+views of the same lesion (rotated, rescaled, on another background and place), about 40 %
+malignant like the course's 73 of 177.
 
-The mask is the exact mass body (pixel centres inside ``r(theta)``) before blur and noise:
-one piece, never the 4-connected fragments of the course's semi-automatic references (43 % of
-the real masks have more than one component, an artefact of their outlining algorithm that the
-phantom does not copy). Images hold 8-bit levels (k / 255), as the course's
+The mask is the exact mass body before blur and noise: the pixel centres inside ``r(theta)``
+(their 4-connected piece at the centre), the very pixels the mass's signal is drawn on. It is
+one piece, never the fragments of the course's semi-automatic references (43 % of the real
+masks have more than one 4-connected component, pieces touching at corners: an artefact of
+their outlining algorithm, which the phantom does not copy, since it would favour the
+methods that share it). Images hold 8-bit levels (k / 255), as the course's
 ``<case>_resized.pgm`` files do, so a dataset generated in memory equals the same dataset
 written with :func:`write_course_folder` and read back.
 
@@ -94,7 +106,7 @@ _N_HARMONICS = 24
 #: Equivalent diameter of the lesion body (fraction of the side): log-normal median, log-SD,
 #: cap; and the least diameter in pixels whatever the size.
 LESION_DIAMETER = (0.121, 0.55, 0.34)
-MIN_DIAMETER_PX = 4.0
+MIN_DIAMETER_PX = 5.0
 #: Share of the crops that show the breast's edge (the skin line).
 EDGE_SHARE = 0.88
 #: Lesion position: share centred, the centred offsets' Rayleigh SD, the others' range.
@@ -110,7 +122,8 @@ BACKGROUND_BETA = (1.8, 2.6)
 PSF_SIGMA = (0.5, 0.9)
 #: Quantum-like noise SD at the fat level (before the exposure), at difficulty 0.5.
 NOISE_SD = (0.007, 0.02)
-#: Share of saturated crops; the others' maximum: mean and SD of a clipped normal (of 1).
+#: Share of saturated crops; the others' maximum: mean and SD of a normal clipped to
+#: 0.18-0.98 (of full scale).
 SATURATED_SHARE, EXPOSURE = 0.32, (0.60, 0.18)
 #: Distance between the classes' mean latent aggressiveness (in units of its spread).
 CLASS_SHIFT = 2.4

@@ -125,7 +125,8 @@ def test_masses_are_brighter_than_their_surroundings(small_phantom):
 
 
 def test_difficulty_lowers_the_contrast_and_raises_the_noise():
-    tables = [appearance_table(make_phantom(40, seed=6, difficulty=d)) for d in (0.25, 0.5, 1.0)]
+    tables = [appearance_table(make_phantom(30, seed=6, size=96, difficulty=d))
+              for d in (0.25, 0.5, 1.0)]
     contrast = [t["local_contrast"].median() for t in tables]
     noise = [t["noise_level"].median() for t in tables]
     assert contrast[0] > contrast[1] > contrast[2]
