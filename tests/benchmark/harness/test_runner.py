@@ -63,7 +63,7 @@ def test_run_folder_holds_every_file_of_the_layout(quick_run):
                 assert (cell / name).is_file(), cell / name
     assert not list(quick_run.rglob(".*tmp*")), "temporary files left behind"
     dataset = json.loads((quick_run / "run.json").read_text())["dataset"]
-    assert dataset["generator"] == "massbench phantom 2.0"
+    assert dataset["generator"] == "massbench phantom 3.0"
 
 
 @backend_independent
