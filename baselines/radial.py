@@ -146,8 +146,8 @@ def radial_maxvar_segment(image: np.ndarray, roi, *, n_lines: int = 32, nhood_si
     points = _max_variance_points(std_masked, seed, radius, n_lines)
     border = _polygon_border(points, image.shape, roi_binary)
     union = _fill(border)
-    if refine:
-        small = int(matlab_round(radius / 5))
+    small = int(matlab_round(radius / 5))
+    if refine and small >= 1:  # a box under 3 px across leaves no room to refine
         for bp in np.argwhere(border):
             pts = _max_variance_points(std_masked, bp, small, n_lines)
             union |= _fill(_polygon_border(pts, image.shape, roi_binary))

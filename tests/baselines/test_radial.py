@@ -50,3 +50,12 @@ def test_invalid_parameters_name_the_parameter(small_phantom):
     case = small_phantom[0]
     with pytest.raises(ValueError, match="'nhood_size'"):
         RadialMaxVariance(nhood_size=4).predict([case.image], rois=[(5, 40, 5, 40)])
+
+
+def test_a_box_too_small_to_refine_in_is_segmented_without_refinement():
+    image = np.zeros((20, 20))
+    image[9:11, 9:11] = 1.0
+    # radius ceil(hypot(2, 2) / 2) = 2, refinement radius round(2 / 5) = 0: it used to fail
+    # with a zero-size array
+    mask = radial_maxvar_segment(image, (8, 10, 8, 10))
+    assert mask.shape == image.shape and not mask[:7].any() and not mask[12:].any()

@@ -470,8 +470,10 @@ def test_a_deep_method_runs_in_a_cell_and_records_its_device(tmp_path):
     history = pd.read_csv(out / "cells" / "cae" / "fold_0" / "history.csv")
     assert len(history) == sum(a["epochs_run"] for a in cell["attempts"])
     assert cell["restarts"] == 0  # the quick profile does not restart
-    # three epochs: a cap, or a collapse (a CAE that predicts nothing yet), not a plateau
-    assert cell["stopped"] in ("cap", "collapsed") and cell["epochs_run"] == 3
+    # at most three epochs: a cap, or a collapse (a CAE that predicts nothing yet, stopped
+    # after its first epoch), never a plateau
+    assert cell["stopped"] in ("cap", "collapsed") and 1 <= cell["epochs_run"] <= 3
+    assert cell["epochs_run"] == 3 or cell["stopped"] == "collapsed"
     assert len(pd.read_csv(out / "metrics.csv")) == 40
     summary = record["cells"]["cae/fold_0"]
     assert summary["stopped"] == cell["stopped"] and summary["restarts"] == cell["restarts"]
