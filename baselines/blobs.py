@@ -157,21 +157,22 @@ class BlobCandidates:
 
 
 def blob_candidates(image: np.ndarray, prior: LesionPrior = DEFAULT_PRIOR, *,
-                    n_scales: int = 6, scale_span: float = 1.6,
+                    n_scales: int = 4, scale_span: float = 1.6,
                     max_candidates: int = 40) -> BlobCandidates:
     """Bright blobs at the scales of the prior's lesion sizes, and their features.
 
     The scales are ``n_scales`` values of ``sigma = radius / sqrt(2)`` spaced evenly in log
     between the radii ``scale_span`` standard deviations either side of the prior's mean (at
     least 1 px). A candidate is a maximum of the scale-normalised Laplacian-of-Gaussian
-    response over its 3 x 5 x 5 neighbourhood in (scale, row, col), with a positive response;
-    the ``max_candidates`` strongest are kept.
+    response over its 3 x 5 x 5 neighbourhood in (scale, row, col), with a positive response
+    (above 0.001 of the image's standard deviation); the ``max_candidates`` strongest are
+    kept.
 
     Parameters
     ----------
     image : (M, N) ndarray of float
     prior : LesionPrior, default DEFAULT_PRIOR
-    n_scales : int, default 6
+    n_scales : int, default 4
     scale_span : float, default 1.6
     max_candidates : int, default 40
 
@@ -193,8 +194,16 @@ def blob_candidates(image: np.ndarray, prior: LesionPrior = DEFAULT_PRIOR, *,
     side = np.sqrt(h * w)
     low, high = prior.radius_range(scale_span)
     sigmas = np.unique(np.maximum(np.geomspace(low, high, n_scales) * side / np.sqrt(2), 1.0))
-    stack = np.stack([-s**2 * ndi.gaussian_laplace(image, s, mode="nearest") for s in sigmas])
-    peaks = (stack == ndi.maximum_filter(stack, size=(3, 5, 5), mode="nearest")) & (stack > 0)
+    spread = image.std()
+    if not spread > 1e-9:  # a flat image has no blob
+        return BlobCandidates(np.zeros((0, 2), int), np.zeros((0, 2), int), np.zeros(0),
+                              np.zeros((0, len(FEATURES))))
+    centred = image - image.mean()  # the truncated kernels leak a little of a constant
+    stack = np.stack([-s**2 * ndi.gaussian_laplace(centred, s, mode="nearest")
+                      for s in sigmas])
+    # a maximum of a flat patch (a numerical plateau) is no blob
+    peaks = ((stack == ndi.maximum_filter(stack, size=(3, 5, 5), mode="nearest"))
+             & (stack > 1e-3 * spread))
     scale, rows, cols = np.nonzero(peaks)
     response = stack[scale, rows, cols]
     keep = np.argsort(-response, kind="stable")[:max_candidates]
@@ -210,8 +219,7 @@ def blob_candidates(image: np.ndarray, prior: LesionPrior = DEFAULT_PRIOR, *,
     size = ((np.log(np.sqrt(2) * sigma / side) - prior.log_radius_mean)
             / prior.log_radius_std) ** 2
     border = np.minimum.reduce([rows, cols, h - 1 - rows, w - 1 - cols]) / side
-    spread = image.std()
-    features = np.column_stack([response / (spread if spread > 0 else 1.0), position, size,
+    features = np.column_stack([response / spread, position, size,
                                 np.log(border + 0.02)])
     return BlobCandidates(seeds=seeds, centres=np.column_stack([rows, cols]).astype(int),
                           sigmas=sigma, features=features.reshape(-1, len(FEATURES)))
@@ -250,7 +258,7 @@ class BlobSeeder(BaseEstimator):
 
     Parameters
     ----------
-    n_scales : int, default 6
+    n_scales : int, default 4
     scale_span : float, default 1.6
     max_candidates : int, default 40
         See :func:`blob_candidates`.
@@ -288,7 +296,7 @@ class BlobSeeder(BaseEstimator):
         "C": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, *, n_scales=6, scale_span=1.6, max_candidates=40, C=1.0):
+    def __init__(self, *, n_scales=4, scale_span=1.6, max_candidates=40, C=1.0):
         self.n_scales = n_scales
         self.scale_span = scale_span
         self.max_candidates = max_candidates
