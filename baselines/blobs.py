@@ -181,6 +181,11 @@ def blob_candidates(image: np.ndarray, prior: LesionPrior = DEFAULT_PRIOR, *,
     BlobCandidates
         Possibly empty (a flat image has no blob).
 
+    Raises
+    ------
+    ValueError
+        For an image that is not 2-D or an option out of its range, naming it.
+
     Examples
     --------
     >>> rows, cols = np.mgrid[:60, :60]
@@ -190,6 +195,15 @@ def blob_candidates(image: np.ndarray, prior: LesionPrior = DEFAULT_PRIOR, *,
     ([40, 15], True)
     """
     image = np.asarray(image, dtype=np.float64)
+    if image.ndim != 2:
+        raise ValueError(f"blob_candidates needs a 2-D image. Got shape {image.shape} instead.")
+    for name, value, least in (("n_scales", n_scales, 1), ("max_candidates", max_candidates, 1)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
+            raise ValueError(f"The '{name}' parameter of blob_candidates must be an int >= "
+                             f"{least}. Got {value!r} instead.")
+    if not isinstance(scale_span, Real) or not scale_span >= 0:
+        raise ValueError("The 'scale_span' parameter of blob_candidates must be a float >= 0. "
+                         f"Got {scale_span!r} instead.")
     h, w = image.shape
     side = np.sqrt(h * w)
     low, high = prior.radius_range(scale_span)

@@ -145,3 +145,13 @@ def test_record_is_json_ready(decoyed):
 def test_bad_parameters_are_named(params, name):
     with pytest.raises(ValueError, match=f"'{name}' parameter of BlobSeeder"):
         BlobSeeder(**params).fit([np.zeros((8, 8))], [np.zeros((8, 8), bool)])
+
+
+@pytest.mark.parametrize("kwargs, name", [({"n_scales": 0}, "n_scales"),
+                                          ({"max_candidates": 2.5}, "max_candidates"),
+                                          ({"scale_span": -1.0}, "scale_span")])
+def test_blob_candidates_names_a_bad_option(kwargs, name):
+    with pytest.raises(ValueError, match=f"'{name}' parameter of blob_candidates"):
+        blob_candidates(np.zeros((8, 8)), **kwargs)
+    with pytest.raises(ValueError, match="2-D image"):
+        blob_candidates(np.zeros((2, 8, 8)))
