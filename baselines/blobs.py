@@ -16,8 +16,10 @@ centre (:func:`baselines.seeds.auto_seed`) misses it about half of the time. Her
   mask) and answers the best one's seed. Unfitted, it uses :data:`DEFAULT_PRIOR` and the fixed
   weights :data:`DEFAULT_WEIGHTS`.
 
-A candidate's seed is the brightest pixel (Gaussian, 1 px) within ``sigma`` of the blob's
-centre: the course's own seed is the brightest pixel of the user's box.
+A candidate's seed is the brightest pixel of the image smoothed at ``sigma / 2`` within
+``sigma / 2`` of the blob's centre (at least 1 px): the course's own seed is the brightest
+pixel of the user's box, and a seed on the bright core of the blob, not on one bright pixel,
+is where region growing and the snakes start best.
 
 References
 ----------
@@ -135,7 +137,8 @@ class BlobCandidates:
     Attributes
     ----------
     seeds : (K, 2) ndarray of int
-        Each candidate's seed (row, col): its brightest pixel near the blob's centre.
+        Each candidate's seed (row, col): the brightest pixel of the image smoothed at
+        ``sigma / 2`` within ``sigma / 2`` of the blob's centre (at least 1 px).
     centres : (K, 2) ndarray of int
         The blobs' centres (the maxima of the response).
     sigmas : (K,) ndarray of float
@@ -223,9 +226,11 @@ def blob_candidates(image: np.ndarray, prior: LesionPrior = DEFAULT_PRIOR, *,
     keep = np.argsort(-response, kind="stable")[:max_candidates]
     scale, rows, cols, response = scale[keep], rows[keep], cols[keep], response[keep]
     sigma = sigmas[scale]
-    smooth = ndi.gaussian_filter(image, 1.0, mode="nearest")
-    discs = {s: _disc(s) for s in np.unique(sigma)}
-    seeds = np.array([_brightest_near(smooth, r, c, discs[s])
+    # each seed: the brightest pixel of the image smoothed at sigma / 2, within sigma / 2
+    reach = {s: max(1.0, s / 2) for s in np.unique(sigma)}
+    smooth = {s: ndi.gaussian_filter(image, r, mode="nearest") for s, r in reach.items()}
+    discs = {s: _disc(r) for s, r in reach.items()}
+    seeds = np.array([_brightest_near(smooth[s], r, c, discs[s])
                       for r, c, s in zip(rows, cols, sigma, strict=True)],
                      dtype=int).reshape(-1, 2)
     offset = np.column_stack([rows / h, cols / w]) - prior.centre
