@@ -2,8 +2,10 @@
 
 Semi-automatic variants work inside the ROI rectangle (grown by a few pixels) and start
 from a disk around the course's ROI seed; automatic variants work on the whole crop and start
-from a disk around :func:`~baselines.seeds.auto_seed`. Holes of the result are filled and
-the component holding the seed is kept.
+from a disk around the automatic seed of ``seed_rule`` (by default the best scale-space blob
+under a prior learned on the training part, :class:`~baselines.blobs.BlobSeeder`).
+Holes of the result are filled and the component holding the seed is kept.
+``predict_seeds`` gives the seed of each image.
 
 References
 ----------
@@ -22,10 +24,10 @@ from skimage.segmentation import (
     morphological_chan_vese,
     morphological_geodesic_active_contour,
 )
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from baselines.base import TUNING_CONSTRAINTS, TunedSegmenter
-from baselines.seeds import auto_seed, course_seed, seed_component
+from baselines.seeds import SEED_RULES, AutoSeeded, course_seed, seed_component
 
 
 def _window(image, roi, pad):
@@ -37,14 +39,19 @@ def _window(image, roi, pad):
             max(0, c0 - pad), min(image.shape[1], c1 + 1 + pad))
 
 
-def _seed_and_radius(image, roi, automatic):
-    if automatic or roi is None:
-        return auto_seed(image), max(2.0, 0.06 * max(image.shape))
+def _initial_radius(image, roi):
+    """Radius of the initial disk: 6 % of the crop's side, or a quarter of the ROI's."""
+    if roi is None:
+        return max(2.0, 0.06 * max(image.shape))
     r0, r1, c0, c1 = roi
-    return course_seed(image, roi), max(2.0, 0.25 * min(r1 - r0 + 1, c1 - c0 + 1))
+    return max(2.0, 0.25 * min(r1 - r0 + 1, c1 - c0 + 1))
 
 
-class _ActiveContour(TunedSegmenter):
+#: The seed rule parameter both snakes share.
+_SEED_RULE_CONSTRAINT = {"seed_rule": [StrOptions(set(SEED_RULES))]}
+
+
+class _ActiveContour(AutoSeeded, TunedSegmenter):
     """Shared parts of the two morphological snakes."""
 
     @property
@@ -52,9 +59,15 @@ class _ActiveContour(TunedSegmenter):
         """Semi-automatic unless ``automatic``."""
         return not self.automatic
 
+    def _seed(self, image, roi, params, model):
+        """The automatic seed, or the course's seed in the ROI."""
+        if params["automatic"] or roi is None:
+            return self._auto_seed(image, params, model)
+        return course_seed(image, roi)
+
     def _segment(self, image, roi, params, model):
         roi = None if params["automatic"] else roi
-        seed, radius = _seed_and_radius(image, roi, params["automatic"])
+        seed, radius = self._seed(image, roi, params, model), _initial_radius(image, roi)
         w0, w1, v0, v1 = _window(image, roi, pad=max(2, max(image.shape) // 40))
         sub = image[w0:w1, v0:v1]
         local_seed = (seed[0] - w0, seed[1] - v0)
@@ -72,6 +85,10 @@ class ChanVese(_ActiveContour):
     ----------
     automatic : bool, default False
         Seed found in the image alone; ROIs ignored.
+    seed_rule : {"blobs", "central"}, default "blobs"
+        The automatic seed (:data:`~baselines.seeds.SEED_RULES`): the best scale-space blob
+        under a prior learned on the training part, or the old brightest-near-the-centre
+        rule. Unused with an ROI.
     num_iter : int, default 80
         Iterations; tuned over (40, 80, 150).
     smoothing : int, default 2
@@ -86,6 +103,7 @@ class ChanVese(_ActiveContour):
     tuning_grid = {"num_iter": [40, 80, 150], "smoothing": [1, 3]}
     _parameter_constraints = {
         "automatic": ["boolean"],
+        **_SEED_RULE_CONSTRAINT,
         "num_iter": [Interval(Integral, 1, None, closed="left")],
         "smoothing": [Interval(Integral, 0, None, closed="left")],
         "lambda1": [Interval(Real, 0, None, closed="neither")],
@@ -93,9 +111,10 @@ class ChanVese(_ActiveContour):
         **TUNING_CONSTRAINTS,
     }
 
-    def __init__(self, *, automatic=False, num_iter=80, smoothing=2, lambda1=1.0, lambda2=1.0,
-                 tune=True, max_tuning_cases=40, random_state=0):
+    def __init__(self, *, automatic=False, seed_rule="blobs", num_iter=80, smoothing=2,
+                 lambda1=1.0, lambda2=1.0, tune=True, max_tuning_cases=40, random_state=0):
         self.automatic = automatic
+        self.seed_rule = seed_rule
         self.num_iter = num_iter
         self.smoothing = smoothing
         self.lambda1 = lambda1
@@ -117,6 +136,10 @@ class GeodesicActiveContour(_ActiveContour):
     ----------
     automatic : bool, default False
         Seed found in the image alone; ROIs ignored.
+    seed_rule : {"blobs", "central"}, default "blobs"
+        The automatic seed (:data:`~baselines.seeds.SEED_RULES`): the best scale-space blob
+        under a prior learned on the training part, or the old brightest-near-the-centre
+        rule. Unused with an ROI.
     num_iter : int, default 100
         Iterations; tuned over (50, 100, 200).
     balloon : float, default 1
@@ -134,6 +157,7 @@ class GeodesicActiveContour(_ActiveContour):
     tuning_grid = {"num_iter": [50, 100, 200], "balloon": [0.5, 1.0]}
     _parameter_constraints = {
         "automatic": ["boolean"],
+        **_SEED_RULE_CONSTRAINT,
         "num_iter": [Interval(Integral, 1, None, closed="left")],
         "balloon": [Interval(Real, None, None, closed="neither")],
         "smoothing": [Interval(Integral, 0, None, closed="left")],
@@ -142,9 +166,11 @@ class GeodesicActiveContour(_ActiveContour):
         **TUNING_CONSTRAINTS,
     }
 
-    def __init__(self, *, automatic=False, num_iter=100, balloon=1.0, smoothing=1, sigma=1.5,
-                 alpha=100.0, tune=True, max_tuning_cases=40, random_state=0):
+    def __init__(self, *, automatic=False, seed_rule="blobs", num_iter=100, balloon=1.0,
+                 smoothing=1, sigma=1.5, alpha=100.0, tune=True, max_tuning_cases=40,
+                 random_state=0):
         self.automatic = automatic
+        self.seed_rule = seed_rule
         self.num_iter = num_iter
         self.balloon = balloon
         self.smoothing = smoothing

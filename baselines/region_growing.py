@@ -7,11 +7,18 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.filters import threshold_otsu
-from sklearn.utils._param_validation import Interval, Options
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from baselines import _kernels
 from baselines.base import TUNING_CONSTRAINTS, Segmenter, TunedSegmenter
-from baselines.seeds import auto_seed, course_seed, roi_slices, seed_component
+from baselines.seeds import (
+    SEED_RULES,
+    AutoSeeded,
+    auto_seed,
+    course_seed,
+    roi_slices,
+    seed_component,
+)
 
 _CONNECTIVITY = (4, 8)
 
@@ -81,17 +88,21 @@ def region_growing(image: np.ndarray, seed: tuple[int, int], *, tolerance: float
     return out
 
 
-class RegionGrowing(TunedSegmenter):
+class RegionGrowing(AutoSeeded, TunedSegmenter):
     """Seeded region growing, semi-automatic (ROI given) or fully automatic.
 
     The image is smoothed (Gaussian, ``smoothing`` pixels), the region grows from the seed
-    (the course's ROI seed, or :func:`~baselines.seeds.auto_seed`) inside the ROI when one is
-    given, and its holes are filled.
+    (the course's ROI seed, or the automatic seed of ``seed_rule``) inside the ROI when one is
+    given, and its holes are filled. ``predict_seeds`` gives the seed of each image.
 
     Parameters
     ----------
     automatic : bool, default False
         Find the seed in the image alone and ignore ROIs.
+    seed_rule : {"blobs", "central"}, default "blobs"
+        The automatic seed: the best scale-space blob under a prior learned on the training
+        part (:class:`~baselines.blobs.BlobSeeder`), or the old rule, the brightest smoothed
+        point near the centre (:func:`~baselines.seeds.auto_seed`). Unused with an ROI.
     tolerance : float, default 0.1
         Acceptance half-width in grey levels of the [0, 1] image; tuned.
     adaptive : bool, default True
@@ -110,6 +121,7 @@ class RegionGrowing(TunedSegmenter):
     tuning_grid = {"tolerance": [0.02, 0.04, 0.07, 0.1, 0.14], "smoothing": [0.0, 1.0, 2.0]}
     _parameter_constraints = {
         "automatic": ["boolean"],
+        "seed_rule": [StrOptions(set(SEED_RULES))],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "adaptive": ["boolean"],
         "spread": [Interval(Real, 0, None, closed="left")],
@@ -118,10 +130,11 @@ class RegionGrowing(TunedSegmenter):
         **TUNING_CONSTRAINTS,
     }
 
-    def __init__(self, *, automatic=False, tolerance=0.1, adaptive=True, spread=1.5,
-                 connectivity=4, smoothing=1.0, tune=True, max_tuning_cases=60,
+    def __init__(self, *, automatic=False, seed_rule="blobs", tolerance=0.1, adaptive=True,
+                 spread=1.5, connectivity=4, smoothing=1.0, tune=True, max_tuning_cases=60,
                  random_state=0):
         self.automatic = automatic
+        self.seed_rule = seed_rule
         self.tolerance = tolerance
         self.adaptive = adaptive
         self.spread = spread
@@ -135,13 +148,21 @@ class RegionGrowing(TunedSegmenter):
         """Semi-automatic unless ``automatic``."""
         return not self.automatic
 
-    def _segment(self, image, roi, params, model):
-        smooth = ndi.gaussian_filter(image, params["smoothing"]) if params["smoothing"] else image
-        allowed = None
+    @staticmethod
+    def _smooth(image, params):
+        return ndi.gaussian_filter(image, params["smoothing"]) if params["smoothing"] else image
+
+    def _seed(self, image, roi, params, model):
+        """The automatic seed, or the course's seed in the ROI of the smoothed image."""
         if params["automatic"] or roi is None:
-            seed = auto_seed(image)
-        else:
-            seed = course_seed(smooth, roi)
+            return self._auto_seed(image, params, model)
+        return course_seed(self._smooth(image, params), roi)
+
+    def _segment(self, image, roi, params, model):
+        smooth = self._smooth(image, params)
+        seed = self._seed(image, roi, params, model)
+        allowed = None
+        if not (params["automatic"] or roi is None):
             allowed = np.zeros(image.shape, dtype=bool)
             allowed[roi_slices(roi)] = True
         region = region_growing(smooth, seed, tolerance=params["tolerance"],

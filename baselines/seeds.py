@@ -1,7 +1,11 @@
 """Seeds for the segmenters and the component a seed selects.
 
 - :func:`course_seed`: the course's rule (``mass_segment.m``), a seed from the ROI;
-- :func:`auto_seed`: a seed from the image alone, for the fully automatic variants;
+- :func:`auto_seed`: the old automatic rule, the brightest smoothed point near the centre
+  (``seed_rule="central"``);
+- :class:`AutoSeeded`: what the segmenters with an automatic variant share: the seed rule
+  (by default ``"blobs"``, :class:`baselines.blobs.BlobSeeder` learned on the training part),
+  and ``predict_seeds``, the seed ``predict`` uses for each image;
 - :func:`seed_component`: the connected region of a mask that a seed picks, as every
   segmenter keeps it (one helper, with the few choices the methods differ in).
 """
@@ -13,9 +17,17 @@ import math
 import numpy as np
 from scipy import ndimage as ndi
 
+from baselines.blobs import BlobSeeder
 from baselines.matlab import first_max_column_major
+from benchmark.ground.segmenter import check_part
 
-__all__ = ["auto_seed", "course_seed", "roi_slices", "seed_component"]
+__all__ = ["SEED_RULES", "AutoSeeded", "auto_seed", "course_seed", "roi_slices",
+           "seed_component"]
+
+#: The automatic seed rules: scale-space blobs scored by a prior learned on the training part
+#: (:class:`baselines.blobs.BlobSeeder`), or the old brightest-near-the-centre rule
+#: (:func:`auto_seed`).
+SEED_RULES = ("blobs", "central")
 
 #: ``scipy.ndimage.label`` structures of the two pixel neighbourhoods.
 _STRUCTURES = {4: None, 8: np.ones((3, 3), dtype=bool)}
@@ -56,11 +68,14 @@ def course_seed(image: np.ndarray, roi) -> tuple[int, int]:
 
 
 def auto_seed(image: np.ndarray) -> tuple[int, int]:
-    """A seed found in the image alone, for the fully automatic variants.
+    """The old automatic rule: the brightest smoothed point near the centre of the crop.
 
-    The crops of the course (and the phantom) each hold one mass, roughly centred: the seed
-    is the maximum of the image smoothed with a Gaussian of 4 % of the crop's side, weighted
-    by a broad Gaussian prior centred on the crop (sigma a quarter of the side).
+    The seed is the maximum of the image smoothed with a Gaussian of 4 % of the crop's side,
+    weighted by a broad Gaussian prior centred on the crop (sigma a quarter of the side). It
+    assumes a central lesion that is the brightest structure: on the phantom 2.0 it lands in
+    the lesion every time, on the course's real crops (small, often off-centre lesions, dense
+    tissue and breast edges brighter than them) about half of the time. The automatic
+    segmenters use it with ``seed_rule="central"``.
 
     Parameters
     ----------
@@ -148,3 +163,81 @@ def seed_component(mask: np.ndarray, seed: tuple[int, int], *, connectivity: int
         label = labels[index[0][seed], index[1][seed]]
     component = labels == label
     return ndi.binary_fill_holes(component) if fill == "after" else component
+
+
+class AutoSeeded:
+    """Mixin of the segmenters with an automatic variant: their seed and ``predict_seeds``.
+
+    A subclass has the parameters ``automatic`` and ``seed_rule`` (one of
+    :data:`SEED_RULES`) and implements ``_seed(image, roi, params, model)``, the one place its
+    ``_segment`` and :meth:`predict_seeds` take the seed from; for the automatic variant that
+    is :meth:`_auto_seed`. With ``seed_rule="blobs"`` the fitted model is a
+    :class:`~baselines.blobs.BlobSeeder` learned once per ``fit`` on the training images and
+    masks (never the validation or test masks); unfitted, the seeder's default prior is used.
+    During ``fit`` each image's seed is computed once and reused across the tuning grid.
+    """
+
+    def fit(self, images, masks, *, rois=None, val=None):
+        """Learn the seeder (automatic ``blobs`` rule) and tune, as the base class does."""
+        self._seed_cache = {}
+        try:
+            return super().fit(images, masks, rois=rois, val=val)
+        finally:
+            del self._seed_cache
+
+    def _learn(self, images, masks, rois, params):
+        """The :class:`~baselines.blobs.BlobSeeder` of the training part, or None."""
+        if not (params["automatic"] and params["seed_rule"] == "blobs"):
+            return None
+        cache = self.__dict__.get("_seed_cache")
+        if cache is not None and "seeder" in cache:  # one seeder per fit, whatever the grid
+            return cache["seeder"]
+        seeder = BlobSeeder().fit(images, masks)
+        if cache is not None:
+            cache["seeder"] = seeder
+        return seeder
+
+    def _auto_seed(self, image, params, model):
+        """The automatic seed of ``image`` under ``params["seed_rule"]``."""
+        cache = self.__dict__.get("_seed_cache")
+        key = (id(image), params["seed_rule"])
+        if cache is not None and key in cache:
+            return cache[key][1]
+        if params["seed_rule"] == "central":
+            seed = auto_seed(image)
+        else:
+            seed = (model if isinstance(model, BlobSeeder) else BlobSeeder()).seed(image)
+        if cache is not None:
+            cache[key] = (image, seed)  # the image is kept alive with its id
+        return seed
+
+    def predict_seeds(self, images, *, rois=None):
+        """The seed ``predict`` starts from on each image.
+
+        Parameters
+        ----------
+        images : sequence of (M, N) ndarray of float
+        rois : sequence of tuple or None, optional
+            ROI rectangles (required when ``needs_roi``).
+
+        Returns
+        -------
+        list of (int, int)
+            One (row, col) per image.
+        """
+        part = check_part(images, rois=rois, needs_roi=self.needs_roi,
+                          owner=type(self).__name__)
+        if hasattr(self, "best_params_"):
+            params, model = self.best_params_, self.model_
+        else:  # as ``predict`` runs an unfitted rule-based method
+            self._validate()
+            params, model = self.get_params(), None
+        return [tuple(int(v) for v in self._seed(im, roi, params, model))
+                for im, roi in zip(part.images, part.rois, strict=True)]
+
+    def fit_record(self) -> dict:
+        """The base record, with the learned seeder's prior and weights when there is one."""
+        record = super().fit_record()
+        if isinstance(getattr(self, "model_", None), BlobSeeder):
+            record["seeder"] = self.model_.record()
+        return record

@@ -61,6 +61,12 @@ def test_fit_then_predict_gives_bool_masks_on_each_grid(name, split):
         assert mask.dtype == bool and mask.shape == image.shape
     scores = [dice_score(m, p) for m, p in zip(masks, predicted, strict=True)]
     assert np.nanmean(scores) > FLOOR.get(name, 0.3), (name, scores)
+    if hasattr(model, "predict_seeds"):  # the seeded methods: the mask grows from the seed
+        seeds = model.predict_seeds(images, rois=rois(test) + [draw_roi(
+            masks[-1], seed=0, case_id="odd")] if model.needs_roi else None)
+        for seed, mask in zip(seeds, predicted, strict=True):
+            assert 0 <= seed[0] < mask.shape[0] and 0 <= seed[1] < mask.shape[1]
+            assert mask[seed] or not mask.any(), (name, seed)
 
 
 @pytest.mark.parametrize("name", [n for n in SEGMENTERS if make_segmenter(n).needs_roi])
