@@ -184,6 +184,8 @@ def glance_text(glance: dict, report_path) -> str:
         lines.append("  NOTE: quick profile: a smoke test, these scores do not rank methods.")
     if glance.get("small_sample"):
         add(f"WARNING: {glance['small_sample']}", "  ")
+    for note in glance.get("notes", []):
+        add(f"NOTE: {note}", "  ")
     for track in glance["tracks"]:
         add(f"Track {track['name']}: {verdict(track)}", "  ")
         if track["ceilings"]:
