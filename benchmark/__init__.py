@@ -15,27 +15,31 @@ For notebooks, the Python API (:mod:`benchmark.harness.api`): :func:`run`, :func
 Examples
 --------
 >>> import benchmark
->>> sorted(benchmark.__all__)
-['Results', '__version__', 'evaluate', 'load', 'make_phantom', 'run']
+>>> benchmark.run.__module__, benchmark.Results.__name__
+('benchmark.harness.api', 'Results')
 """
 
 from __future__ import annotations
 
+import importlib
+
 __version__ = "0.1.0"
 
-#: The names of the Python API, looked up in :mod:`benchmark.harness.api` on first use.
-_API = ("Results", "evaluate", "load", "make_phantom", "run")
-__all__ = ["__version__", *_API]
+#: Names imported on first use: name -> "module:attribute" (the Python API).
+_LAZY = {"run": "benchmark.harness.api:run", "evaluate": "benchmark.harness.api:evaluate",
+         "load": "benchmark.harness.api:load",
+         "make_phantom": "benchmark.harness.api:make_phantom",
+         "Results": "benchmark.harness.results:Results"}
+__all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str):
-    """``benchmark.run`` and the other API names, imported when first asked for."""
-    if name in _API:
-        from benchmark.harness import api
-
-        return getattr(api, name)
+    """``benchmark.run`` and the other lazy names, imported when first asked for."""
+    if name in _LAZY:
+        module, _, attribute = _LAZY[name].partition(":")
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'benchmark' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), *_API])
+    return sorted([*globals(), *_LAZY])
