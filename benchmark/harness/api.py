@@ -205,9 +205,9 @@ def evaluate(pred_dir: str | os.PathLike, *, data: str | os.PathLike = "phantom"
     ------
     InputError
         A missing, unreadable or wrongly sized prediction (naming the case, and both sizes),
-        data that are not the run's, a name that is one of the run's methods.
+        data that are not the run's, a name that cannot be used (one of the run's methods).
     ParameterError
-        A track or a name that cannot be used.
+        A track other than ``roi`` and ``automatic``.
 
     Examples
     --------

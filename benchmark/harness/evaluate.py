@@ -109,10 +109,9 @@ def check_name(name: str, taken=()) -> str:
 
     Raises
     ------
-    ParameterError
-        For a name that cannot name a folder or is reserved.
     InputError
-        For a name that is already a method of the run (``taken``).
+        For a name that cannot name a folder, is reserved, or is already a method of the run
+        (``taken``); the message says to give ``--name``.
 
     Examples
     --------
@@ -120,12 +119,11 @@ def check_name(name: str, taken=()) -> str:
     'student_otsu'
     """
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise ParameterError("name", "evaluate", "letters, digits and _ . + - (starting with "
-                             "a letter or digit)", name)
+        raise InputError(f"the name {name!r} cannot name a method (use letters, digits and "
+                         "_ . + -, starting with a letter or digit); give another --name")
     if name in RESERVED_NAMES:
-        raise ParameterError("name", "evaluate", "a name other than "
-                             + " and ".join(RESERVED_NAMES) + " (the diagnosis stage's own "
-                             "mask sources)", name)
+        raise InputError(f"the name {name!r} is taken by the diagnosis stage's own mask "
+                         f"sources ({', '.join(RESERVED_NAMES)}); give another --name")
     if name in taken:
         raise InputError(f"the name {name!r} is a method of the run; give the masks another "
                          "--name")
@@ -442,10 +440,10 @@ def evaluate_masks(pred_dir: str | os.PathLike, *, data: str | os.PathLike = "ph
     ------
     InputError
         A missing, unreadable or wrongly sized prediction (naming the case and both sizes),
-        data that are not the run's, a name that is a method of the run, an ``out`` in the
-        way.
+        data that are not the run's, a name that cannot be used (one of the run's methods, a
+        diagnosis source, not a folder-safe word), an ``out`` in the way.
     ParameterError
-        A track or a name that cannot be used.
+        A track other than ``roi`` and ``automatic``.
     """
     from benchmark.harness.runner import record_report
     from reports import render_report

@@ -228,9 +228,12 @@ def test_a_name_that_clashes_with_a_method_of_the_run_is_refused(predictions, ba
     line = _fails(capsys, predictions, "--data", phantom_folder, "--run", base_run, "--name",
                   "otsu", "--out", tmp_path / "x")
     assert "'otsu' is a method of the run" in line and not (tmp_path / "x").exists()
-    with pytest.raises(ParameterError, match="'name'"):
+    with pytest.raises(InputError, match="diagnosis stage's own mask sources"):
         evaluate_masks(predictions, data=str(phantom_folder), name="reference",
                        out=tmp_path / "y")
+    spaced = predictions.rename(predictions.with_name("my masks"))
+    line = _fails(capsys, spaced, "--data", phantom_folder, "--out", tmp_path / "z")
+    assert "'my masks' cannot name a method" in line and "--name" in line
 
 
 def test_a_run_of_other_data_is_refused(predictions, base_run, tmp_path, capsys):
@@ -279,6 +282,8 @@ def test_missing_paths_are_one_line_before_any_work(tmp_path, capsys):
     assert "no such run folder" in line
     with pytest.raises(InputError):
         evaluate_masks(tmp_path / "no_preds", out=tmp_path / "x")
+    with pytest.raises(ParameterError, match="'track'"):
+        evaluate_masks(tmp_path / "p", out=tmp_path / "x", track="roi_given")
 
 
 def test_help_says_the_default_track_is_the_weaker_claim(capsys):
@@ -286,3 +291,20 @@ def test_help_says_the_default_track_is_the_weaker_claim(capsys):
         main(["evaluate", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "default: roi, the weaker claim" in text and "--run RUN_DIR" in text
+
+
+def test_a_missing_folder_is_answered_before_any_heavy_import(tmp_path):
+    import subprocess
+    import sys
+
+    heavy = ("tensorflow", "keras", "sklearn", "skimage", "matplotlib", "numba", "scipy",
+             "pandas")
+    code = ("import json, sys\nfrom benchmark.harness.cli import main\n"
+            f"rc = main(['evaluate', 'no/masks', '--out', 'x'])\n"
+            f"print(json.dumps([rc, sorted(m for m in {heavy!r} if m in sys.modules)]))")
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(root)), timeout=120)
+    rc, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rc == 2 and imported == [] and "no/masks: no such folder" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
