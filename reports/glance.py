@@ -132,7 +132,10 @@ def verdict(track: dict) -> str:
     best, runner, claims = track["best"], track["runner_up"], track.get("claims", True)
     if best is None:
         return "only its floor ran."
-    if claims:
+    if claims and runner is None:  # nothing to be best among (evaluate's folder, say)
+        text = (f"{best['method']}, the only method ranked, has a mean Dice of {best['dice']} "
+                f"(95 % CI {best['ci']})")
+    elif claims:
         text = f"{best['method']} has the best mean Dice, {best['dice']} (95 % CI {best['ci']})"
     else:
         text = (f"highest mean Dice (a smoke test, not a ranking): {best['method']}, "

@@ -162,6 +162,7 @@ def test_alone_every_case_is_scored_with_its_report_and_no_floor(base_run, phant
                                                                                "reference"}
     summary = (out / "summary.txt").read_text()
     assert "No floors" in summary and "the weaker claim" in summary
+    assert "student, the only method ranked, has a mean Dice of" in " ".join(summary.split())
 
 
 def test_track_automatic_ranks_the_masks_in_the_automatic_track(base_run, phantom_folder,
