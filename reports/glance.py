@@ -132,7 +132,10 @@ def verdict(track: dict) -> str:
     best, runner, claims = track["best"], track["runner_up"], track.get("claims", True)
     if best is None:
         return "only its floor ran."
-    if claims:
+    if claims and runner is None:  # nothing to be best among (evaluate's folder, say)
+        text = (f"{best['method']}, the only method ranked, has a mean Dice of {best['dice']} "
+                f"(95 % CI {best['ci']})")
+    elif claims:
         text = f"{best['method']} has the best mean Dice, {best['dice']} (95 % CI {best['ci']})"
     else:
         text = (f"highest mean Dice (a smoke test, not a ranking): {best['method']}, "
@@ -184,6 +187,8 @@ def glance_text(glance: dict, report_path) -> str:
         lines.append("  NOTE: quick profile: a smoke test, these scores do not rank methods.")
     if glance.get("small_sample"):
         add(f"WARNING: {glance['small_sample']}", "  ")
+    for note in glance.get("notes", []):
+        add(f"NOTE: {note}", "  ")
     for track in glance["tracks"]:
         add(f"Track {track['name']}: {verdict(track)}", "  ")
         if track["ceilings"]:

@@ -111,7 +111,9 @@ def lowest(board: pd.DataFrame, methods: list[str], metric: str = "hd95") -> str
 
 
 def roi_note(run: RunData) -> str:
-    """How the run's ROI boxes were drawn, in words."""
+    """How the run's ROI boxes were drawn, in words (or the run record's own ``roi_note``)."""
+    if run.record.get("roi_note"):  # a folder without boxes (evaluate alone)
+        return run.record["roi_note"]
     margin = run.record["settings"].get("roi_margin")
     if margin is None:  # a run made before the boxes were drawn per case
         return "Each ROI box is the reference bounding box grown by a fixed margin."
@@ -223,8 +225,8 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None, floors: li
 
 
 def track_section(run: RunData, name: str, methods: list[str], per_case: pd.DataFrame, *,
-                  seed: int, claims: bool) -> dict:
-    """One track's leaderboard, floor, tests and figures."""
+                  seed: int, claims: bool, figures: bool = True) -> dict:
+    """One track's leaderboard, floor, tests and figures (none when not ``figures``)."""
     board = leaderboard(run.metrics, methods, seed=seed)
     floors = floor_methods(run, methods)
     floor = strongest_floor(board, floors)
@@ -247,17 +249,21 @@ def track_section(run: RunData, name: str, methods: list[str], per_case: pd.Data
                         for key in ("dice", "hd95", "floor") if key in tests],
         "figures": [plots.distributions(per_case, order, m, METRICS[m].label, floor=floor,
                                         title=name)
-                    for m in ("dice", "hd95")],
+                    for m in ("dice", "hd95")] if figures else [],
     }
 
 
-def leaderboard_section(run: RunData, seed: int) -> dict:
-    """One leaderboard per track (mean, median, patient-level CI), floors and paired tests."""
+def leaderboard_section(run: RunData, seed: int, *, figures: bool = True) -> dict:
+    """One leaderboard per track (mean, median, patient-level CI), floors and paired tests.
+
+    ``figures=False`` leaves the figures out (the numbers alone, for the Python API).
+    """
     claims = not smoke_test(run.record)
     # the plots show each case once: averaged over the seeds of a model trained several times
     per_case = seed_average(run.metrics, [c for c in run.metrics.columns if c in METRICS]
                             + ["empty_flag"])
-    tracks = [track_section(run, name, methods, per_case, seed=seed, claims=claims)
+    tracks = [track_section(run, name, methods, per_case, seed=seed, claims=claims,
+                            figures=figures)
               for name, methods in track_methods(run).items()]
     return {"has_floor": any(t["floor"] for t in tracks),
             "has_ceiling": any(np.isfinite(t["board"]["ceiling_mean"]).any() for t in tracks),
@@ -267,4 +273,5 @@ def leaderboard_section(run: RunData, seed: int) -> dict:
                         for k in LEADERBOARD_METRICS],
             "tracks": tracks, "order": [m for t in tracks for m in t["order"]],
             "n_resamples": N_RESAMPLES, "roi_note": roi_note(run),
-            "whole_crop": f"{WHOLE_CROP:.0%}", "degenerate_share": f"{DEGENERATE_SHARE:.0%}"}
+            "whole_crop": f"{WHOLE_CROP:.0%}", "degenerate_share": f"{DEGENERATE_SHARE:.0%}",
+            "floor_note": run.record.get("floor_note", "")}

@@ -85,7 +85,9 @@ def method_section(run: RunData) -> list[dict]:
     for method in run.methods:
         meta = run.record["methods"][method]
         cells = [run.cells[method, f["fold"]] for f in run.splits["folds"]]
-        if meta["family"] == "deep":
+        if meta.get("source"):  # masks made elsewhere, scored by evaluate
+            detail = "nothing: masks made elsewhere, scored as they are"
+        elif meta["family"] == "deep":
             params = cells[0].get("params", {})
             arch = params.get("model_kwargs") or {}
             arch_text = "".join(f"; {k} {'/'.join(map(str, v)) if isinstance(v, list) else v}"
@@ -190,7 +192,8 @@ def method_speed(run: RunData, method: str) -> tuple[float, float, float]:
 def timing_section(run: RunData) -> dict:
     """Fit and predict times per method."""
     rows, totals = [], {}
-    for method in run.methods:
+    # masks made elsewhere (evaluate) took no time here
+    for method in (m for m in run.methods if not run.record["methods"][m].get("source")):
         fit, predict, totals[method] = method_speed(run, method)
         rows.append({"method": method, "fit": fmt(fit, 1), "predict": fmt(predict, 1),
                      "total": fmt(totals[method], 1)})
@@ -218,11 +221,13 @@ def build_report(run: RunData) -> dict:
     profile = run.record["settings"]["profile"]
     glance = glance_section(board["tracks"], smoke_test=smoke_test(run.record),
                             n_test_patients=n_test_patients(run))
+    # what the folder's maker says of it (evaluate: where the masks came from, no floors)
+    glance["notes"] = list(run.record.get("notes", []))
     return {
         "glance": glance,
         "title": f"massbench report: {run.path.name}",
         "run": {"name": run.path.name, "label": run.label,
-                "profile": profile,
+                "profile": profile or "none (masks scored by evaluate)",
                 "n_folds": len(run.splits["folds"]), "n_methods": len(run.methods)},
         "dataset": dataset_section(run),
         "splits": split_section(run),

@@ -289,6 +289,32 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     compare.add_argument("run_dirs", nargs="+", help="two or more run folders")
     compare.add_argument("--out", default="compare.html", help="HTML file to write (default: "
                          "compare.html)")
+
+    evaluate = sub.add_parser(
+        "evaluate", help="score a folder of masks made elsewhere (alone, or ranked inside a "
+        "run)", description="Score a folder of predicted masks against the reference masks of "
+        "--data with the benchmark's metrics, statistics and report. Alone, every case is "
+        "scored (no floors: they learn on a training part); with --run, the run's test cases "
+        "are, and the masks rank beside its methods, floors and ceilings in a new folder (the "
+        "run folder is never changed).")
+    evaluate.add_argument("pred_dir", metavar="PRED_DIR", help="folder of <case>_mask.png "
+                          "(or .pgm, .tif) or the course's <case>_mass_mask.* files, one per "
+                          "case on its image's grid, values {0,1} or {0,255}")
+    evaluate.add_argument("--data", default="phantom", help="the references: course folder, "
+                          "manifest CSV, a CBIS-DDSM or INbreast copy, or 'phantom' (default); "
+                          "with --run, the run's data (checked by fingerprint)")
+    _format_option(evaluate)
+    evaluate.add_argument("--out", required=True, help="folder to write (new, empty, or one "
+                          "evaluate wrote, which is replaced)")
+    evaluate.add_argument("--name", help="the masks' method name (default: PRED_DIR's folder "
+                          "name); a method of the --run is refused")
+    evaluate.add_argument("--track", choices=("roi", "automatic"), default="roi",
+                          help="the track the masks rank in (default: roi, the weaker claim: "
+                          "masks made elsewhere may have used a box around the lesion; "
+                          "automatic claims they were made from the image alone)")
+    evaluate.add_argument("--run", metavar="RUN_DIR", help="a complete run folder: score its "
+                          "test cases and rank the masks beside its methods")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
 
@@ -303,6 +329,7 @@ COMMANDS = {
     "classify": "classify:cmd_classify",
     "report": "reports:cmd_report",
     "compare": "reports:cmd_compare",
+    "evaluate": "evaluate:cmd_evaluate",
 }
 
 #: Library parameter -> the command-line option that feeds it.

@@ -1,6 +1,9 @@
-"""Progress of a run: a bar on a terminal, plain log lines otherwise, nothing with ``--quiet``.
+"""Progress of a run: a bar on a terminal or in a notebook, plain lines otherwise, or nothing.
 
-Everything goes to stderr, so stdout carries only the run's result (where it was written).
+Inside a Jupyter kernel (the Python API in a notebook, :func:`in_notebook`) the bar is a
+notebook progress bar (``tqdm.auto``: a widget where ipywidgets is installed, a text bar
+otherwise). Everything goes to stderr, so stdout carries only the run's result (where it was
+written).
 The time left is estimated cell by cell from the run's own history: a cell still to run is
 expected to take as long as the finished cells of its method, on average; while its method
 has none, as long as those of its family (or the profile's ``first_cell_s`` guess), and the
@@ -27,6 +30,26 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+def in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (Jupyter, JupyterLab, Colab, nbclient).
+
+    The test ``tqdm.auto`` makes: IPython is imported and its shell runs under a kernel app.
+
+    Examples
+    --------
+    >>> in_notebook()  # a doctest runs outside any kernel
+    False
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:  # noqa: BLE001 - an IPython without a usable shell is not a notebook
+        return False
+
+
 def _columns(stream) -> int:
     """The width of the terminal behind ``stream``, 0 when it cannot be told."""
     try:
@@ -44,8 +67,9 @@ class Progress:
         Cells in the run.
     done : int
         Cells already complete (a resumed run).
-    mode : {"bar", "log", "quiet"}
-        ``bar`` draws a tqdm bar (a terminal), ``log`` writes one line per event.
+    mode : {"bar", "notebook", "log", "quiet"}
+        ``bar`` draws a tqdm bar (a terminal), ``notebook`` a notebook bar (``tqdm.auto``),
+        ``log`` writes one line per event.
     stream : file-like, default sys.stderr
     pending : list of str, optional
         The method of every cell still to run (one entry per cell); without it the time
@@ -76,7 +100,16 @@ class Progress:
         self._first = dict(first_cell_s or {})
         self._seconds = defaultdict(list)  # method -> seconds of its finished cells
         self._bar = None
-        if mode == "bar":
+        if mode == "notebook":
+            import warnings
+
+            with warnings.catch_warnings():  # no ipywidgets: tqdm.auto's text bar, said once
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, initial=done, unit="cell", smoothing=0.1,
+                             desc="massbench")
+        elif mode == "bar":
             from tqdm import tqdm
 
             columns = _columns(self.stream)
@@ -89,16 +122,18 @@ class Progress:
     @classmethod
     def choose(cls, total: int, done: int = 0, *, quiet: bool = False, stream=None,
                **estimate):
-        """A bar on a terminal, log lines elsewhere, silence when ``quiet``.
+        """A bar on a terminal or in a notebook, log lines elsewhere, silence when ``quiet``.
 
         A terminal that reports fewer than :data:`MIN_BAR_COLUMNS` columns (0 when it cannot
-        tell) gets log lines too. ``estimate``: the ``pending``, ``families`` and ``jobs``
-        of :class:`Progress`.
+        tell) gets log lines too; a Jupyter kernel (:func:`in_notebook`) gets a notebook bar.
+        ``estimate``: the ``pending``, ``families`` and ``jobs`` of :class:`Progress`.
         """
         stream = stream if stream is not None else sys.stderr
         terminal = getattr(stream, "isatty", lambda: False)()
         if quiet:
             mode = "quiet"
+        elif in_notebook():
+            mode = "notebook"
         elif terminal and _columns(stream) >= MIN_BAR_COLUMNS:
             mode = "bar"
         else:
