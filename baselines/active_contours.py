@@ -15,6 +15,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 from numbers import Integral, Real
 
 import numpy as np
@@ -66,16 +67,47 @@ class _ActiveContour(AutoSeeded, TunedSegmenter):
         return course_seed(image, roi)
 
     def _segment(self, image, roi, params, model):
+        return self._segment_candidates(image, roi, [params], [model])[0]
+
+    def _candidate_groups(self, grid: list[dict]) -> list[list[int]]:
+        """The candidates that differ only in ``num_iter`` form one group.
+
+        An evolution of ``n`` iterations passes through every shorter one, so a group is
+        evolved once, for its largest ``num_iter``, and each candidate's mask is the level
+        set after its own count (:meth:`_segment_candidates`): the same masks as evolving
+        each candidate on its own, at the cost of the longest.
+        """
+        groups: dict = {}
+        for k, params in enumerate(grid):
+            key = tuple(sorted((name, repr(v)) for name, v in params.items()
+                               if name != "num_iter"))
+            groups.setdefault(key, []).append(k)
+        return list(groups.values())
+
+    def _segment_candidates(self, image, roi, candidates: list[dict], models: list) -> list:
+        """Each candidate's mask from one evolution to the group's largest ``num_iter``."""
+        params = candidates[0]
         roi = None if params["automatic"] else roi
-        seed, radius = self._seed(image, roi, params, model), _initial_radius(image, roi)
+        seed, radius = self._seed(image, roi, params, models[0]), _initial_radius(image, roi)
         w0, w1, v0, v1 = _window(image, roi, pad=max(2, max(image.shape) // 40))
         sub = image[w0:w1, v0:v1]
         local_seed = (seed[0] - w0, seed[1] - v0)
         init = disk_level_set(sub.shape, center=local_seed, radius=radius)
-        level = self._evolve(sub, init, params)
-        mask = np.zeros(image.shape, dtype=bool)
-        mask[w0:w1, v0:v1] = level.astype(bool)
-        return seed_component(mask, seed, fill="before")
+        counts = {int(c["num_iter"]) for c in candidates}
+        levels, steps = {}, itertools.count()
+
+        def keep(level):  # called before the first iteration and after every one
+            step = next(steps)
+            if step in counts:
+                levels[step] = level.astype(bool)
+
+        self._evolve(sub, init, params | {"num_iter": max(counts)}, iter_callback=keep)
+        masks = []
+        for candidate in candidates:
+            mask = np.zeros(image.shape, dtype=bool)
+            mask[w0:w1, v0:v1] = levels[int(candidate["num_iter"])]
+            masks.append(seed_component(mask, seed, fill="before"))
+        return masks
 
 
 class ChanVese(_ActiveContour):
@@ -122,11 +154,12 @@ class ChanVese(_ActiveContour):
         super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
                          random_state=random_state)
 
-    def _evolve(self, sub, init, params):
+    def _evolve(self, sub, init, params, *, iter_callback=lambda level: None):
         return morphological_chan_vese(sub, num_iter=int(params["num_iter"]),
                                        init_level_set=init,
                                        smoothing=int(params["smoothing"]),
-                                       lambda1=params["lambda1"], lambda2=params["lambda2"])
+                                       lambda1=params["lambda1"], lambda2=params["lambda2"],
+                                       iter_callback=iter_callback)
 
 
 class GeodesicActiveContour(_ActiveContour):
@@ -179,8 +212,9 @@ class GeodesicActiveContour(_ActiveContour):
         super().__init__(tune=tune, max_tuning_cases=max_tuning_cases,
                          random_state=random_state)
 
-    def _evolve(self, sub, init, params):
+    def _evolve(self, sub, init, params, *, iter_callback=lambda level: None):
         gimage = inverse_gaussian_gradient(sub, alpha=params["alpha"], sigma=params["sigma"])
         return morphological_geodesic_active_contour(
             gimage, num_iter=int(params["num_iter"]), init_level_set=init,
-            smoothing=int(params["smoothing"]), threshold="auto", balloon=params["balloon"])
+            smoothing=int(params["smoothing"]), threshold="auto", balloon=params["balloon"],
+            iter_callback=iter_callback)

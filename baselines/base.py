@@ -183,16 +183,46 @@ class TunedSegmenter(Segmenter):
         if limit is not None and len(pick) > limit:
             rng = np.random.default_rng(self.random_state)
             pick = np.sort(rng.choice(pick, limit, replace=False))
-        results, best, best_model = [], 0, None
-        for k, params in enumerate(grid):
-            model = self._learn(train.images, train.masks, train.rois, params)
-            preds = [self._segment(scored.images[i], scored.rois[i], params, model)
-                     for i in pick]
-            scores = [dice_score(scored.masks[i], p) for i, p in zip(pick, preds, strict=True)]
-            mean = float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan
-            results.append({"params": {key: params[key] for key in self._grid()},
-                            "mean_dice": mean})
-            if k == 0 or mean > results[best]["mean_dice"] or not np.isfinite(
-                    results[best]["mean_dice"]):  # the first best candidate is kept
-                best, best_model = k, model
+        means, best, best_model = [np.nan] * len(grid), None, None
+        for group in self._candidate_groups(grid):
+            models = [self._learn(train.images, train.masks, train.rois, grid[k])
+                      for k in group]
+            scores = np.full((len(group), len(pick)), np.nan)
+            for j, i in enumerate(pick):
+                masks = self._segment_candidates(scored.images[i], scored.rois[i],
+                                                 [grid[k] for k in group], models)
+                scores[:, j] = [dice_score(scored.masks[i], m) for m in masks]
+            for row, (k, model) in enumerate(zip(group, models, strict=True)):
+                finite = np.isfinite(scores[row])
+                means[k] = float(np.mean(scores[row][finite])) if finite.any() else np.nan
+                if best is None or _better(means[k], k, means[best], best):
+                    best, best_model = k, model
+        results = [{"params": {key: params[key] for key in self._grid()}, "mean_dice": mean}
+                   for params, mean in zip(grid, means, strict=True)]
         return dict(grid[best]), results, best_model
+
+    def _candidate_groups(self, grid: list[dict]) -> list[list[int]]:
+        """Indices of the grid's candidates, in groups segmented together (one each here).
+
+        A method whose candidates share work (an evolution that passes through every
+        iteration count of the grid, say) groups them and segments a group at once in
+        :meth:`_segment_candidates`.
+        """
+        return [[k] for k in range(len(grid))]
+
+    def _segment_candidates(self, image, roi, candidates: list[dict], models: list) -> list:
+        """The mask of each candidate of one group on one image (each on its own here)."""
+        return [self._segment(image, roi, params, model)
+                for params, model in zip(candidates, models, strict=True)]
+
+
+def _better(mean: float, k: int, best_mean: float, best: int) -> bool:
+    """Whether candidate ``k`` beats the best so far: a higher mean, or the first finite one.
+
+    Ties keep the candidate that comes first in the grid, whatever order the groups ran in.
+    """
+    if not np.isfinite(mean):
+        return False
+    if not np.isfinite(best_mean):
+        return True
+    return mean > best_mean or (mean == best_mean and k < best)
