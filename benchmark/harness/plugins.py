@@ -107,7 +107,8 @@ class Plugin:
     Parameters
     ----------
     name : str
-        The method's name in the run (its ``name`` attribute, or its class's name).
+        The method's name in the run: an entry point's name, else the class's ``name``
+        attribute, or its class's name.
     kind : {"file", "module", "entry point", "python"}
     spec : str
         ``/absolute/path.py:Class`` (file), ``module:Class`` (module, entry point) or the
@@ -274,7 +275,7 @@ def _from_text(text: str) -> tuple[Plugin, type]:
         cls = _load_target(point.value, text)
         dist = point.dist
         version = None if dist is None else f"{dist.metadata['Name']} {dist.version}"
-        return _named(ENTRY_POINT, point.value, text, version, cls), cls
+        return _named(ENTRY_POINT, point.value, text, version, cls, name=text), cls
     problem = spec_problem(text)
     if problem is not None:
         raise InputError(problem)
@@ -306,12 +307,14 @@ def _from_class(cls: type) -> Plugin:
     return _named(PYTHON, spec, given, version, cls, carry=True)
 
 
-def _named(kind, spec, given, version, cls, *, carry: bool = False) -> Plugin:
-    """The :class:`Plugin` of a class, named after an instance's ``name`` (or its class)."""
-    try:
-        name = segmenter_name(cls())
-    except Exception:  # noqa: BLE001 - check_segmenter says it, in its words
-        name = cls.__name__
+def _named(kind, spec, given, version, cls, *, carry: bool = False,
+           name: str | None = None) -> Plugin:
+    """The :class:`Plugin` of a class, named ``name`` or after its ``name`` (or its class)."""
+    if name is None:
+        try:
+            name = segmenter_name(cls())
+        except Exception:  # noqa: BLE001 - check_segmenter says it, in its words
+            name = cls.__name__
     return Plugin(name=name, kind=kind, spec=spec, given=given, version=version,
                   cls=cls if carry else None)
 
