@@ -270,8 +270,8 @@ def as_names(items) -> list[str]:
             names.append(ALIASES.get(item, item))
             continue
         if (isinstance(item, str) and plugins.spec_kind(item) is None
-                and plugins.loaded(item) is not None and item not in plugins.entry_points()):
-            names.append(item)  # a plug-in this process loaded, by its name
+                and plugins.loaded(item) is not None):
+            names.append(item)  # a plug-in this process loaded (and checked), by its name
             continue
         if not (isinstance(item, type) or isinstance(item, str) and (
                 plugins.spec_kind(item) is not None or item in plugins.entry_points())):

@@ -154,3 +154,10 @@ def test_every_profile_setting_reaches_a_method():
 def test_an_unknown_profile_lists_the_profiles():
     with pytest.raises(ParameterError, match="quick, standard"):
         get_profile("fast")
+
+
+@pytest.mark.parametrize("name", list(SEGMENTERS))
+def test_every_classical_method_keeps_the_contract_a_plugin_is_checked_against(name):
+    from benchmark.ground.segmenter import check_segmenter
+
+    check_segmenter(make_segmenter(name), owner=name)  # raises ContractError on a breach

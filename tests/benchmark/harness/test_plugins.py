@@ -244,6 +244,18 @@ def test_list_shows_a_plugins_name_family_track_and_parameters(outside, capsys):
     assert not any(line.startswith("datasets") for line in lines)  # only what was asked
 
 
+def test_a_study_runs_a_plugin_at_every_level(outside, tmp_path):
+    spec = f"{outside / 'brightest.py'}:Brightest"
+    assert main(["study", "roi-looseness", "--methods", f"otsu,{spec}", "--profile", "quick",
+                 "--data", str(outside / "tiny"), "--out", str(tmp_path / "study"), "--jobs",
+                 "1", "--quiet"]) == 0
+    record = json.loads((tmp_path / "study" / store.STUDY_JSON).read_text())
+    assert record["status"] == "complete" and "Brightest" in record["settings"]["plugins"]
+    table = pd.read_csv(tmp_path / "study" / store.STUDY_CSV)
+    assert set(table.loc[table["method"] == "Brightest", "level"]) == {
+        level["name"] for level in record["levels"]}
+
+
 # --- from Python ---------------------------------------------------------------------------
 
 class Everything:
