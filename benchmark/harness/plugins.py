@@ -149,8 +149,9 @@ class Plugin:
             if not Path(path).is_file():
                 raise InputError(f"plug-in {self.given}: no such file {path}")
             if file_sha256(path) != self.version:
-                raise InputError(f"plug-in {self.given}: {path} changed since the run "
-                                 "started; rerun the same command to continue")
+                raise InputError(f"plug-in {self.given}: {path} changed after the run "
+                                 "checked it; restore it to continue the run, or start "
+                                 "another one")
             return _class_in(_import_file(Path(path), self.version, self.given), attribute,
                              self.given)
         return _load_target(self.spec, self.given)

@@ -15,9 +15,9 @@ import pytest
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from benchmark.ground.roi import draw_roi
-from benchmark.harness import studies
+from benchmark.harness import studies, study_registry
 from benchmark.harness.cells import TIMING_COLUMNS
-from benchmark.harness import cli, study_registry
+from benchmark.harness.cli import build_parser
 from benchmark.harness.profiles import get_profile
 from benchmark.harness.studies import (
     STUDIES,
@@ -48,7 +48,7 @@ def results(folder: Path) -> pd.DataFrame:
 def test_the_command_line_offers_every_study_of_the_registry():
     assert list(STUDIES) == list(study_registry.STUDIES)
     assert all(study.name == name for name, study in STUDIES.items())
-    study = cli.build_parser()._subparsers._group_actions[0].choices["study"]
+    study = build_parser()._subparsers._group_actions[0].choices["study"]
     text = study.format_help()
     for name, entry in study_registry.STUDIES.items():
         assert name in text and entry.description.split(" (")[0] in " ".join(text.split())
