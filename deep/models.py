@@ -1,4 +1,4 @@
-"""Model builders and their registry. Architecture arguments are checked before any layer.
+"""Model builders (registered in :mod:`deep.registry`). Architecture arguments are checked first.
 
 - ``cae``: the course's convolutional auto-encoder (Conv2D 32/64/128 stride 2, ReLU; then
   Conv2DTranspose 64/32/32 stride 2; 1 x 1 sigmoid);
@@ -22,6 +22,7 @@ import keras
 from keras import layers
 
 from deep.blocks import attention_gate, conv_block, input_layer, segmentation_head, up_block
+from deep.registry import MODELS
 
 
 def _check_size(name: str, input_size, levels: int) -> None:
@@ -156,18 +157,8 @@ def build_attention_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bri
                  attention=True)
 
 
-#: name -> (builder, description)
-MODELS = {
-    "cae": (build_cae, "the course's convolutional auto-encoder"),
-    "unet_course": (build_unet_course, "the course's reduced U-Net (8/16/32, bridge 64)"),
-    "unet": (build_unet, "4-level U-Net with batch norm and dropout (Ronneberger 2015)"),
-    "attention_unet": (build_attention_unet, "U-Net with additive attention gates (Oktay "
-                       "2018)"),
-}
-
-
 def build_model(name: str, input_size: int = 128, **kwargs) -> keras.Model:
-    """Build a registered model by name; an unknown name lists the valid ones."""
+    """Build a registered model (:data:`deep.registry.MODELS`); an unknown name lists them."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
-    return MODELS[name][0](input_size, **kwargs)
+    return MODELS[name].load()(input_size, **kwargs)

@@ -2,7 +2,7 @@
 
 :func:`run_cell` is what every executor runs (in this process, in joblib workers, on Dask
 workers): it takes a plain, picklable :class:`CellTask` and writes the cell's folder. Every
-method, classical or deep, goes through the same estimator contract
+method, classical, deep or plug-in, goes through the same estimator contract
 (:mod:`benchmark.ground.segmenter`), so a cell knows no family. The cell's ``done.json`` is
 written last, so a cell interrupted at any moment is simply redone.
 """
@@ -21,6 +21,7 @@ import pandas as pd
 from benchmark.ground import store
 from benchmark.ground.data.records import Case
 from benchmark.ground.metrics import METRICS, dice_score, score_masks
+from benchmark.harness.plugins import Plugin
 from benchmark.harness.profiles import Profile
 
 #: Columns of ``metrics.csv``, in order. Beside the metrics: ``ceiling_dice``, the Dice of the
@@ -67,6 +68,9 @@ class CellTask:
     #: study's models trained with one kind of box, tested with another).
     shifted_rois: Mapping[str, Mapping[str, tuple[int, int, int, int]]] = field(
         default_factory=dict)
+    #: The plug-in ``method`` is (None for a registered method): a worker rebuilds its class
+    #: from the spec (a class given from Python travels in it, pickled by value).
+    plugin: Plugin | None = None
 
     @property
     def model_seed(self) -> int:
@@ -89,7 +93,8 @@ def run_cell(task: CellTask) -> dict:
         limit_threads(task.threads)
     from benchmark.harness.methods import make_method
 
-    model = make_method(task.method, task.profile, seed=task.model_seed, workdir=out)
+    model = make_method(task.method, task.profile, seed=task.model_seed, workdir=out,
+                        plugin=task.plugin)
     if task.threads is not None and "deep.device" in sys.modules:
         from deep.device import limit_backend_threads  # a backend's own pool (torch)
 

@@ -23,19 +23,15 @@ import re
 import sys
 from pathlib import Path
 
+from baselines.registry import segment_choices
 from benchmark import __version__
 from benchmark.ground.errors import InputError, ParameterError
 from benchmark.ground.formats import FORMAT_NAMES, split_spec, with_format
+from benchmark.harness import plugins
 from benchmark.harness.commands import PROG
-from benchmark.harness.methods import METHOD_ALIASES, METHOD_NAMES
+from benchmark.harness.methods import known_names
 from benchmark.harness.profiles import PROFILES
-
-#: The studies (:data:`benchmark.harness.studies.STUDIES`, not imported here: it is heavy).
-STUDY_NAMES = ("learning-curve", "robustness", "roi-looseness")
-#: The methods ``segment`` accepts: the rule-based semi-automatic ones
-#: (:func:`baselines.registry.rule_based_semi_automatic`, heavy; a test keeps them equal).
-SEGMENT_METHODS = ("radial", "radial_maxvar", "otsu", "region_growing", "chan_vese",
-                   "geodesic_active_contour")
+from benchmark.harness.study_registry import STUDIES
 
 EPILOG = """exit codes:
   0    success
@@ -85,17 +81,27 @@ def _one_of(choices, what: str):
 
 
 def _method_list(text: str) -> str:
-    """An argparse type: comma-separated registered method names (returned as given)."""
-    known = (*METHOD_NAMES, *METHOD_ALIASES)
+    """An argparse type: comma-separated methods (returned as given).
+
+    Each is a registered name or alias, an installed entry point's name, or a plug-in spec
+    (``FILE.py:Class``, whose file must exist, or ``module:Class``); the plug-ins are imported
+    and checked later, by the command (:func:`benchmark.harness.methods.resolve_methods`).
+    """
+    known = known_names()
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise argparse.ArgumentTypeError("expected comma-separated method names, got "
                                          f"{text!r}")
     for name in names:
-        if name not in known:
+        if plugins.spec_kind(name) is not None:
+            problem = plugins.spec_problem(name)
+            if problem is not None:
+                raise argparse.ArgumentTypeError(problem)
+        elif name not in known:
             raise argparse.ArgumentTypeError(
                 f"unknown method {name!r}{did_you_mean(name, known)} (choose from "
-                f"{', '.join(known)}; `list` describes them)")
+                f"{', '.join(known)}, or give a plug-in as FILE.py:Class or module:Class; "
+                "`list` describes them)")
     return text
 
 
@@ -197,17 +203,16 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every registered method")
     which.add_argument("--methods", type=_method_list, help="comma-separated method names "
-                       "(`list` shows them)")
+                       "(`list` shows them), plug-ins as FILE.py:Class or module:Class, or "
+                       "names installed packages register (entry points massbench.methods)")
     _run_options(run, "run")
 
     study = sub.add_parser("study", help="a study: the benchmark at several training-set "
                            "sizes, image qualities or ROI looseness levels")
-    study.add_argument("name", type=_one_of(STUDY_NAMES, "study"),
-                       metavar="STUDY", help="one of " + ", ".join(STUDY_NAMES) + ". "
-                       "learning-curve: nested shares of the training patients "
-                       "(10, 25, 50, 100 %%); robustness: phantom "
-                       "difficulty 0.25-1 (trained at the default 0.5, and matched); "
-                       "roi-looseness: ROI margins from tight to 60-100 %% of the lesion")
+    study.add_argument("name", type=_one_of(tuple(STUDIES), "study"),
+                       metavar="STUDY", help="one of " + ", ".join(STUDIES) + ". " + "; ".join(
+                           f"{name}: {entry.description}".replace("%", "%%")
+                           for name, entry in STUDIES.items()))
     which = study.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every registered method "
                        "(roi-looseness: every semi-automatic one)")
@@ -223,6 +228,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                          help="show the settings (input sizes, epochs, widths, tuning) this "
                          "profile gives each method (default: standard, what run takes on a "
                          "CPU)")
+    listing.add_argument("--methods", type=_method_list, help="only these methods "
+                         "(names or plug-in specs: a plug-in is loaded, checked and shown "
+                         "with its name, family, track and parameters)")
 
     data = sub.add_parser("data", help="summarise a dataset: cases, labels, patients, sizes, "
                           "problems")
@@ -264,8 +272,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     segment.add_argument("--overwrite", action="store_true", help="replace the course-format "
                          "files and reference.json that --out holds")
     segment.add_argument("--method", default="radial",
-                         type=_one_of(SEGMENT_METHODS, "segment method"),
-                         metavar="{" + ",".join(SEGMENT_METHODS) + "}",
+                         type=_one_of(segment_choices(), "segment method"),
+                         metavar="{" + ",".join(segment_choices()) + "}",
                          help="a semi-automatic, rule-based method (default: radial, the "
                          "course's radial max-variance algorithm)")
 

@@ -1,14 +1,17 @@
-"""Every method the runner can run: the classical segmenters and the deep models, one namespace.
+"""Every method the runner can run: the registries' and the plug-ins, one namespace.
 
-The harness is the one place that knows every family. The classical registry
+The harness is the one place that knows every family. The names come from the registries
+alone, each read without importing what it registers: the classical segmenters
 (:data:`baselines.registry.SEGMENTERS`, the floors and the reference ``roi_ellipse``
-included) comes first, then the deep models (:data:`deep.models.MODELS`), automatic, then
-each again as ``<model>_roi`` in the ROI track (semi-automatic: the model sees the ROI
-crop); ``run --all`` runs them in this order, ``list`` prints them and ``--methods`` is
-checked against them. Importing the deep registry
-imports Keras, and the classical one scikit-learn and scikit-image, so both happen only when
-a function needs them: :data:`METHOD_NAMES` and :data:`METHOD_ALIASES` (checked against the
-registries by a test) let the command line answer a misspelled name at once.
+included) first, then the foundation models (:data:`foundation.registry.FOUNDATION`), then
+the deep models (:data:`deep.registry.MODELS`), automatic, then those the registry marks
+``roi_track`` again as ``<model>_roi`` in the ROI track (semi-automatic: the model sees the
+ROI crop). ``run --all`` runs them in this order (less the ``on_request`` ones), ``list``
+prints them and ``--methods`` is checked against them, at once: the command line answers a
+misspelled name before scikit-learn, scikit-image, Keras or PyTorch is imported. Beside
+them, ``--methods`` takes plug-ins (:mod:`benchmark.harness.plugins`): ``FILE.py:Class``,
+``module:Class``, an entry point's name, or from Python a class; they run after the
+registered methods, in the order given.
 """
 
 from __future__ import annotations
@@ -19,34 +22,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from baselines.registry import ALIASES, SEGMENTERS
 from benchmark.ground.errors import InputError, ParameterError
+from benchmark.harness import plugins
 from benchmark.harness.profiles import Profile
+from deep.registry import MODELS, ROI_SUFFIX, roi_track_models
 from foundation.registry import FOUNDATION, make_foundation, unavailable
-
-#: Every registered method's name in run order (what :func:`method_names` returns), without
-#: importing a registry; a test keeps it equal to the registries.
-METHOD_NAMES = (
-    "otsu", "region_growing", "region_growing_auto", "chan_vese", "chan_vese_auto",
-    "geodesic_active_contour", "geodesic_active_contour_auto", "radial_maxvar", "pixel_rf",
-    "pixel_svm", "roi_ellipse", "box_ellipse", "box_shape", "prior_disk", "prior_mask",
-    "cae", "unet_course", "unet", "attention_unet", "unet_roi", "attention_unet_roi",
-)
-#: The foundation models (:data:`foundation.registry.FOUNDATION`, read without torch) run
-#: after the classical methods and before the deep ones.
-METHOD_NAMES = (*METHOD_NAMES[:METHOD_NAMES.index("cae")], *FOUNDATION,
-                *METHOD_NAMES[METHOD_NAMES.index("cae"):])
-#: Foundation models that ``--all`` leaves out (asked for by name): fine-tuning LiteMedSAM's
-#: decoder on two CPU cores takes longer than the whole standard run.
-ON_REQUEST = ("medsam_lite_ft",)
-#: Other names of methods (:data:`baselines.registry.ALIASES`, without importing it).
-METHOD_ALIASES = {"radial": "radial_maxvar"}
-
-
-def _classical():
-    """(SEGMENTERS, ALIASES) of :mod:`baselines.registry`, imported on first use (heavy)."""
-    from baselines.registry import ALIASES, SEGMENTERS
-
-    return SEGMENTERS, ALIASES
 
 
 @dataclass(frozen=True)
@@ -68,6 +49,9 @@ class MethodInfo:
         Whether two training seeds give two models (the estimator's class attribute
         ``stochastic``: True for the deep models, whose training draws initial weights and
         batches from a seed; False for the classical methods and the floors).
+    spec : str
+        A plug-in's spec (:attr:`benchmark.harness.plugins.Plugin.spec`); empty for a
+        registered method.
     """
 
     name: str
@@ -78,6 +62,7 @@ class MethodInfo:
     tuned: tuple = ()
     architecture: dict = field(default_factory=dict)
     stochastic: bool = False
+    spec: str = ""
 
 
 @contextlib.contextmanager
@@ -104,7 +89,7 @@ def _native_stderr_muted():
 
 
 def deep_models() -> dict:
-    """The deep registry (:data:`deep.models.MODELS`), imported with Keras' start-up muted.
+    """The deep registry (:data:`deep.registry.MODELS`), once Keras is imported (start-up muted).
 
     The Keras backend is checked first, without importing Keras
     (:func:`deep.backend_check.backend_problem`): a misspelled ``KERAS_BACKEND`` or a backend
@@ -126,7 +111,6 @@ def deep_models() -> dict:
         if "deep.training" not in sys.modules:
             with _native_stderr_muted():
                 import deep.training  # noqa: F401
-        from deep.models import MODELS
     except ImportError as exc:  # a backend library that is installed but broken, say
         from deep.backend_check import install_hint
 
@@ -135,73 +119,112 @@ def deep_models() -> dict:
     return MODELS
 
 
-#: The suffix of a deep model's ROI-track method name (``unet_roi``).
-ROI_SUFFIX = "_roi"
-
-
-#: The models registered in the ROI track too. ``cae`` and ``unet_course`` are left out of
-#: it to keep the standard run within its 20-minute budget on two cores; any model runs
-#: in the ROI track through ``DeepSegmenter(use_roi=True)``.
-ROI_TRACK_MODELS = ("unet", "attention_unet")
-
 
 def deep_method_names() -> list[str]:
-    """The deep methods: every model automatic, then the ROI-track models."""
-    models = list(deep_models())
-    return models + [m + ROI_SUFFIX for m in models if m in ROI_TRACK_MODELS]
+    """The deep methods: every model automatic, then the ROI-track models (no import)."""
+    return list(MODELS) + [m + ROI_SUFFIX for m in roi_track_models()]
+
+
+def is_deep(name: str) -> bool:
+    """Whether ``name`` is a registered deep method (its cells need Keras)."""
+    return name in deep_method_names()
 
 
 def _deep_model(name: str) -> tuple[str, bool]:
     """(model, use_roi) of a deep method name."""
-    if name.endswith(ROI_SUFFIX) and name.removesuffix(ROI_SUFFIX) in ROI_TRACK_MODELS:
+    if name.endswith(ROI_SUFFIX) and name.removesuffix(ROI_SUFFIX) in roi_track_models():
         return name.removesuffix(ROI_SUFFIX), True
     return name, False
 
 
-def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
-    """Name -> :class:`MethodInfo` of every registered method, classical first."""
-    segmenters, _ = _classical()
-    methods = {}
-    for name, (factory, description) in segmenters.items():
-        estimator = factory()
-        methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
-                                   description, estimator.get_params(),
-                                   tuple(sorted(estimator.tuning_grid)),
-                                   stochastic=bool(estimator.stochastic))
-    methods.update(foundation_methods())
-    if deep:
-        from deep.training import DeepSegmenter
-
-        training = {k: v for k, v in DeepSegmenter().get_params().items() if k != "model"}
-        for name in deep_method_names():
-            model, use_roi = _deep_model(name)
-            builder, description = deep_models()[model]
-            estimator = DeepSegmenter(model=model, use_roi=use_roi)
-            architecture = {p.name: p.default for p in
-                            inspect.signature(builder).parameters.values()}
-            if use_roi:
-                description += ", on the ROI crop (pasted back; background outside the ROI)"
-            methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
-                                       description, training | {"use_roi": use_roi}, (),
-                                       architecture, stochastic=bool(estimator.stochastic))
-    return methods
-
-
 def method_names(*, deep: bool = True) -> list[str]:
-    """Every registered method's name, in run order."""
-    segmenters, _ = _classical()
-    return list(segmenters) + list(FOUNDATION) + (deep_method_names() if deep else [])
+    """Every registered method's name, in run order (read from the registries; no import).
+
+    Examples
+    --------
+    >>> method_names()[:2], method_names()[-1]
+    (['otsu', 'region_growing'], 'attention_unet_roi')
+    """
+    return list(SEGMENTERS) + list(FOUNDATION) + (deep_method_names() if deep else [])
+
+
+def _classical_info(name: str) -> MethodInfo:
+    estimator = SEGMENTERS[name].make()
+    return MethodInfo(name, estimator.family, bool(estimator.needs_roi),
+                      SEGMENTERS[name].description, estimator.get_params(),
+                      tuple(sorted(estimator.tuning_grid)),
+                      stochastic=bool(estimator.stochastic))
+
+
+def _deep_info(name: str) -> MethodInfo:
+    deep_models()  # the backend checked, Keras imported with its start-up muted
+    from deep.training import DeepSegmenter
+
+    model, use_roi = _deep_model(name)
+    training = {k: v for k, v in DeepSegmenter().get_params().items() if k != "model"}
+    estimator = DeepSegmenter(model=model, use_roi=use_roi)
+    architecture = {p.name: p.default for p in
+                    inspect.signature(MODELS[model].load()).parameters.values()}
+    description = MODELS[model].description
+    if use_roi:
+        description += ", on the ROI crop (pasted back; background outside the ROI)"
+    return MethodInfo(name, estimator.family, bool(estimator.needs_roi), description,
+                      training | {"use_roi": use_roi}, (), architecture,
+                      stochastic=bool(estimator.stochastic))
+
+
+def plugin_info(plugin: plugins.Plugin) -> MethodInfo:
+    """The :class:`MethodInfo` of a loaded plug-in (its docstring's first line describes it)."""
+    estimator = plugin.make()
+    doc = inspect.getdoc(type(estimator.estimator)) or ""
+    description = doc.strip().splitlines()[0] if doc.strip() else f"plug-in {plugin.spec}"
+    return MethodInfo(plugin.name, estimator.family, estimator.needs_roi, description,
+                      estimator.get_params(), stochastic=estimator.stochastic,
+                      spec=plugin.spec)
+
+
+def method_info(names) -> dict[str, MethodInfo]:
+    """Name -> :class:`MethodInfo` of the methods ``names`` (registered or loaded plug-ins).
+
+    Only what ``names`` needs is imported (Keras for a deep method).
+
+    Raises
+    ------
+    ParameterError
+        For a name that is neither registered nor a plug-in loaded in this process.
+    """
+    info = {}
+    for name in names:
+        if name in SEGMENTERS:
+            info[name] = _classical_info(name)
+        elif name in FOUNDATION:
+            info[name] = foundation_methods()[name]
+        elif is_deep(name):
+            info[name] = _deep_info(name)
+        elif plugins.loaded(name) is not None:
+            info[name] = plugin_info(plugins.loaded(name))
+        else:
+            raise ParameterError("name", "method_info", "a registered method or a loaded "
+                                 "plug-in", name, choices=method_names())
+    return info
+
+
+def all_methods(*, deep: bool = True) -> dict[str, MethodInfo]:
+    """Name -> :class:`MethodInfo` of every registered method, in run order."""
+    return method_info(method_names(deep=deep))
 
 
 def foundation_methods() -> dict[str, MethodInfo]:
     """Name -> :class:`MethodInfo` of the foundation models, marked when they cannot run here."""
     methods, missing = {}, unavailable()
-    for name, (_, description) in FOUNDATION.items():
+    for name, entry in FOUNDATION.items():
         estimator = make_foundation(name)
+        description = entry.description
         if missing is not None:
             description += f" [unavailable: {missing}]"
         methods[name] = MethodInfo(name, estimator.family, bool(estimator.needs_roi),
-                                   description, estimator.get_params())
+                                   description, estimator.get_params(),
+                                   stochastic=bool(getattr(estimator, "stochastic", False)))
     return methods
 
 
@@ -211,19 +234,78 @@ def skipped_by_all() -> dict[str, str]:
     return {name: (f"{name} skipped: it {missing}" if missing is not None else
                    f"{name} skipped: ask for it with --methods (it trains on the CPU for "
                    "long)")
-            for name in FOUNDATION if missing is not None or name in ON_REQUEST}
+            for name, entry in FOUNDATION.items() if missing is not None or entry.on_request}
 
 
-def resolve_methods(names: list[str] | None) -> list[str]:
-    """The registered methods that ``names`` asks for, in registry order; ``--all``'s for None.
+def known_names() -> list[str]:
+    """Every name ``--methods`` takes as a name: the registered ones, aliases, entry points."""
+    return [*method_names(), *ALIASES, *plugins.entry_points()]
 
-    ``--all`` (None) leaves out what :func:`skipped_by_all` names: the foundation models when
-    their extra is not installed, and those run on request only (:data:`ON_REQUEST`).
+
+def as_names(items) -> list[str]:
+    """The method names of ``items``, in their order, loading (and checking) the plug-ins.
 
     Parameters
     ----------
-    names : list of str or None
-        Method names or aliases.
+    items : sequence of str or type
+        Registered names or aliases, names of plug-ins loaded in this process, plug-in
+        specs (``FILE.py:Class``, ``module:Class``), entry-point names, or classes.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name (listing the valid ones, with a "did you mean").
+    InputError
+        For a plug-in that cannot be loaded or breaks the contract, or that is named as a
+        registered method or as another plug-in of ``items`` (one line naming its spec).
+    """
+    registered = set(method_names())
+    names, loaded = [], {}
+    for item in items:
+        if isinstance(item, str) and (item in registered or item in ALIASES):
+            names.append(ALIASES.get(item, item))
+            continue
+        if (isinstance(item, str) and plugins.spec_kind(item) is None
+                and plugins.loaded(item) is not None):
+            names.append(item)  # a plug-in this process loaded (and checked), by its name
+            continue
+        if not (isinstance(item, type) or isinstance(item, str) and (
+                plugins.spec_kind(item) is not None or item in plugins.entry_points())):
+            raise ParameterError("methods", "resolve_methods", "registered method names ("
+                                 f"{', '.join(method_names())}) or plug-ins (FILE.py:Class, "
+                                 "module:Class, an installed entry point)", item,
+                                 choices=known_names())
+        plugin = plugins.load_plugin(item)
+        if plugin.name in registered or plugin.name in ALIASES:
+            raise InputError(f"plug-in {plugin.given} is named {plugin.name!r}, as a "
+                             "registered method; give its class another name (its `name` "
+                             "attribute)")
+        if plugin.name in loaded and loaded[plugin.name] != plugin:
+            raise InputError(f"plug-ins {loaded[plugin.name].given} and {plugin.given} are "
+                             f"both named {plugin.name!r}; give one another `name`")
+        loaded[plugin.name] = plugin
+        names.append(plugin.name)
+    for plugin in loaded.values():
+        plugins.register(plugin)
+    return names
+
+
+def resolve_methods(names) -> list[str]:
+    """The methods that ``names`` asks for, registered ones in run order, then plug-ins.
+
+    ``--all`` (None) is every registered method less what :func:`skipped_by_all` names: the
+    foundation models when their extra is not installed, and those run on request only
+    (``on_request`` in their registry). Plug-ins are asked for by spec, name or class
+    (:func:`as_names`), and run after the registered methods, in the order given.
+
+    Parameters
+    ----------
+    names : sequence of str or type, or None
+        Method names or aliases, plug-in specs, entry-point names or classes.
 
     Returns
     -------
@@ -234,7 +316,9 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     ParameterError
         For no name, an unknown name (listing the valid ones) or a name given twice.
     InputError
-        For a foundation model whose extra is not installed (saying how to install it).
+        For a foundation model whose extra is not installed (saying how to install it), a
+        deep model whose Keras backend cannot start, or a plug-in that cannot be loaded or
+        breaks the contract (:func:`benchmark.ground.segmenter.check_segmenter`).
 
     Examples
     --------
@@ -243,17 +327,10 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     """
     if names is None:
         return [n for n in method_names() if n not in skipped_by_all()]
-    segmenters, aliases = _classical()
-    names = [aliases.get(n, n) for n in names]
+    names = list(names)
     if not names:
         raise ParameterError("methods", "resolve_methods", "at least one method name", names)
-    classical = list(segmenters) + list(FOUNDATION)
-    known = method_names(deep=not all(n in classical for n in names))
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ParameterError("methods", "resolve_methods", "registered method names ("
-                             f"{', '.join(method_names())})", unknown[0],
-                             choices=method_names() + list(aliases))
+    names = as_names(names)
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ParameterError("methods", "resolve_methods", "names given once each",
@@ -262,8 +339,10 @@ def resolve_methods(names: list[str] | None) -> list[str]:
     for name in names:
         if name in FOUNDATION and missing is not None:
             raise InputError(f"method {name!r} {missing}")
-    order = {n: i for i, n in enumerate(known)}
-    return sorted(names, key=order.__getitem__)
+    if any(is_deep(n) for n in names):
+        deep_models()  # a backend that cannot start: one line, before anything is written
+    order = {n: i for i, n in enumerate(method_names())}
+    return sorted(names, key=lambda n: order.get(n, len(order)))
 
 
 #: DeepSegmenter parameters a cell sets itself: a profile may not set them.
@@ -293,8 +372,7 @@ def check_profile(profile: Profile, *, deep: bool = True) -> None:
         Naming the setting no method of its family accepts, or an unknown model in
         ``deep_per_model``.
     """
-    segmenters, _ = _classical()
-    classical = set().union(*(f().get_params() for f, _ in segmenters.values()))
+    classical = set().union(*(entry.make().get_params() for entry in SEGMENTERS.values()))
     _check_keys(profile.classical, classical, f"{profile.name}.classical")
     if not deep:
         return
@@ -308,18 +386,24 @@ def check_profile(profile: Profile, *, deep: bool = True) -> None:
         _check_keys(settings, accepted, f"{profile.name}.deep_per_model.{model}")
 
 
-def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
+def make_method(name: str, profile: Profile, *, seed: int, workdir=None,
+                plugin: plugins.Plugin | None = None):
     """A new, unfitted estimator for ``name`` with the profile's settings.
 
     Parameters
     ----------
     name : str
-        A classical segmenter or a deep model.
+        A registered method or a plug-in loaded in this process.
     profile : Profile
     seed : int
-        ``random_state`` of the classical methods that have one, ``seed`` of deep models.
+        ``random_state`` of the classical methods and plug-ins that have one, ``seed`` of
+        deep models.
     workdir : path-like, optional
         Where a deep model writes ``model.keras`` and ``history.csv``.
+    plugin : Plugin, optional
+        The plug-in ``name`` is (a cell carries it: a worker process has loaded none);
+        wrapped in :class:`~benchmark.harness.plugins.PluginSegmenter`. No profile setting
+        reaches a plug-in.
 
     Raises
     ------
@@ -327,19 +411,21 @@ def make_method(name: str, profile: Profile, *, seed: int, workdir=None):
         For an unknown method, or a profile setting that no method of the family accepts
         (:func:`check_profile`: a misspelled key is an error, not silently dropped).
     """
-    segmenters, _ = _classical()
+    plugin = plugin if plugin is not None else (
+        None if name in method_names() else plugins.loaded(name))
+    if plugin is not None:
+        return plugin.make(seed=seed)
     if name in FOUNDATION:  # no profile setting reaches them
         model = make_foundation(name)
         return (model.set_params(random_state=seed) if "random_state" in model.get_params()
                 else model)
-    check_profile(profile, deep=name not in segmenters)
-    if name in segmenters:
-        factory = segmenters[name][0]
-        accepted = factory().get_params()
+    check_profile(profile, deep=name not in SEGMENTERS)
+    if name in SEGMENTERS:
+        accepted = SEGMENTERS[name].make().get_params()
         params = {k: v for k, v in profile.classical.items() if k in accepted}
         if "random_state" in accepted:
             params["random_state"] = seed
-        return factory(**params)
+        return SEGMENTERS[name].make(**params)
     if name not in deep_method_names():
         valid = ", ".join(method_names())
         raise ParameterError("name", "make_method", f"a registered method ({valid})", name)

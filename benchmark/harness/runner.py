@@ -40,11 +40,11 @@ from benchmark.ground.splits import (
     read_splits,
     write_splits,
 )
-from benchmark.harness import environment
+from benchmark.harness import environment, plugins
 from benchmark.harness.cells import METRIC_COLUMNS, CellTask
 from benchmark.harness.diagnosis import run_diagnosis
 from benchmark.harness.executors import describe, execute
-from benchmark.harness.methods import all_methods, check_profile, method_names
+from benchmark.harness.methods import as_names, check_profile, is_deep, method_info
 from benchmark.harness.profiles import Profile, check_seeds, get_profile
 from benchmark.harness.progress import Progress
 
@@ -53,8 +53,9 @@ from benchmark.harness.progress import Progress
 SETTINGS = {"profile": "--profile", "folds": "--folds", "seed": "--seed", "seeds": "--seeds",
             "roi_margin": "--roi-margin", "methods": "--all/--methods",
             "keras_backend": "KERAS_BACKEND", "data_fingerprint": "--data"}
-#: Settings that only a study's folders have (absent: None), and what sets them.
-STUDY_SETTINGS = {"study_level": "the study's levels"}
+#: Settings that only some folders have (absent: None), and what sets them: a study's level,
+#: the plug-ins' specs and versions (a file's SHA-256, a package's version).
+STUDY_SETTINGS = {"study_level": "the study's levels", "plugins": "--methods (a plug-in)"}
 
 
 def default_out(profile: str) -> Path:
@@ -105,6 +106,9 @@ def check_folder(out: Path, settings: dict) -> dict | None:
     for key, option in {**SETTINGS, **STUDY_SETTINGS}.items():
         if key == "data_fingerprint" and old.get(key) != settings.get(key):
             raise InputError(_data_differs(old, settings), run_json)
+        if key == "plugins" and old.get(key) != settings.get(key):
+            raise InputError(_plugins_differ(old.get(key) or {}, settings.get(key) or {}),
+                             run_json)
         if old.get(key) != settings.get(key):
             raise InputError(f"{option} differs from the run in this folder (it was "
                              f"made with {old.get(key)!r}, this command gives "
@@ -125,6 +129,30 @@ def _data_differs(old: dict, settings: dict) -> str:
     return (f"{what}: fingerprint {old.get('data_fingerprint')}, now "
             f"{settings.get('data_fingerprint')}); give the folder's data to resume it, or "
             "choose another --out")
+
+
+def _short(version: str | None) -> str | None:
+    """A SHA-256 cut to 12 hex digits (a package's version as it is)."""
+    return version[:12] if version and len(version) == 64 and " " not in version else version
+
+
+def _plugins_differ(old: dict, new: dict) -> str:
+    """The refusal of a folder whose plug-ins changed: which one, and how."""
+    for name in sorted(set(old) | set(new)):
+        before, now = old.get(name), new.get(name)
+        if before == now or before is None or now is None:
+            continue
+        if before.get("spec") != now.get("spec"):
+            what = f"is now {now.get('spec')} (it was {before.get('spec')})"
+        else:
+            what = (f"({now.get('spec')}) has changed since the run in this folder used it "
+                    f"(version {_short(before.get('version'))}, now "
+                    f"{_short(now.get('version'))})")
+        return (f"plug-in {name!r} {what}; give the run's plug-in to resume it, or choose "
+                "another --out")
+    return (f"--methods differs from the run in this folder (its plug-ins were "
+            f"{sorted(old) or 'none'}, this command gives {sorted(new) or 'none'}); repeat "
+            "its settings to resume it, or choose another --out")
 
 
 def split_stage(out: Path, dataset: Dataset, *, n_folds: int, seed: int,
@@ -323,7 +351,8 @@ def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset |
     prof = get_profile(profile) if isinstance(profile, str) else profile
     n_folds = folds if folds is not None else prof.n_folds
     check_n_folds(n_folds)
-    has_deep = not set(methods) <= set(method_names(deep=False))
+    methods = as_names(methods)  # plug-ins given by spec or class are loaded and checked
+    has_deep = any(is_deep(m) for m in methods)
     check_profile(prof, deep=has_deep)
     seed = DEFAULT_SEED if seed is None else seed
     seeds = prof.seeds if seeds is None else seeds
@@ -332,7 +361,8 @@ def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset |
     stages = {}
     if dataset is None:
         dataset = _timed(stages, "load", load_stage, data, prof)
-    info = all_methods(deep=has_deep)
+    info = method_info(methods)
+    loaded = {m: plugins.loaded(m) for m in methods if info[m].spec}
     backend = None
     if any(info[m].family == "deep" for m in methods):
         from deep.device import backend_name
@@ -344,6 +374,8 @@ def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset |
                 "keras_backend": backend}
     if study_level is not None:
         settings["study_level"] = store.jsonable(study_level)
+    if loaded:
+        settings["plugins"] = {m: p.setting() for m, p in loaded.items()}
     out = Path(out) if out is not None else default_out(prof.name)
     previous = check_folder(out, settings)
     splits = _timed(stages, "splits", split_stage, out, dataset, n_folds=n_folds, seed=seed,
@@ -367,11 +399,11 @@ def prepare_run(methods: list[str], *, data: str = "phantom", dataset: Dataset |
                       train=tuple(dataset.subset(f["train"])),
                       val=tuple(dataset.subset(f["val"])),
                       test=tuple(dataset.subset(f["test"])), rois=rois, seed_index=s,
-                      level=level,
+                      level=level, plugin=loaded.get(m),
                       shifted={name: tuple(other.subset(f["test"]))
                                for name, other in shifted.items()})
              for m in methods for f in splits["folds"]
-             for s in range(seeds if info[m].family == "deep" else 1)]
+             for s in range(seeds if info[m].stochastic else 1)]
     pending = [t for t in tasks if not store.is_done(out, t.method, t.fold, t.seed_index)]
     return RunPlan(out=out, record=record, tasks=tasks, pending=pending, dataset=dataset,
                    splits=splits, methods=list(methods), profile=prof, seed=seed,
@@ -435,8 +467,10 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
 
     Parameters
     ----------
-    methods : list of str
-        Method names (see :func:`benchmark.harness.methods.resolve_methods`).
+    methods : list of str or type
+        Method names, plug-in specs (``FILE.py:Class``, ``module:Class``, an entry point's
+        name) or plug-in classes (see :func:`benchmark.harness.methods.resolve_methods`);
+        they run in this order.
     data : str, default "phantom"
         ``phantom``, a course-format folder or a manifest CSV.
     profile : {"quick", "standard", "full"}
@@ -469,6 +503,9 @@ def run_benchmark(methods: list[str], *, data: str = "phantom", profile: str = "
     Path
         The run folder.
     """
+    methods = as_names(methods)
+    plugins.check_workers([p for p in map(plugins.loaded, methods) if p is not None],
+                          workers=jobs > 1 or bool(scheduler))
     plan = prepare_run(methods, data=data, profile=profile, folds=folds, seed=seed,
                        seeds=seeds, roi_margin=roi_margin, out=out, command=command,
                        executor=describe(jobs, scheduler))

@@ -50,8 +50,8 @@ def boxed_lesions(rng, n, margins, shape=(160, 160)):
 def test_the_families_floors_and_the_reference_read_no_pixel():
     for name in FLOORS:
         assert make_segmenter(name).family == "floor"
-        assert SEGMENTERS[name][1].startswith("floor: ") and "(reads no pixel)" in \
-            SEGMENTERS[name][1]
+        assert SEGMENTERS[name].description.startswith("floor: ") and "(reads no pixel)" in \
+            SEGMENTERS[name].description
     assert make_segmenter("roi_ellipse").family == "reference"
     assert make_segmenter("box_ellipse").needs_roi and make_segmenter("box_shape").needs_roi
     assert not make_segmenter("prior_disk").needs_roi and not make_segmenter(

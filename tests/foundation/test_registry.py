@@ -9,7 +9,6 @@ import pytest
 from benchmark.ground.errors import InputError
 from benchmark.harness import cli
 from benchmark.harness.methods import (
-    METHOD_NAMES,
     all_methods,
     make_method,
     method_names,
@@ -34,7 +33,7 @@ def without_extra(monkeypatch):
 def test_the_foundation_models_run_after_the_classical_methods_before_the_deep_ones():
     light = method_names(deep=False)
     assert light[-len(FOUNDATION):] == list(FOUNDATION)
-    assert METHOD_NAMES[:len(light)] == tuple(light)
+    assert method_names()[:len(light)] == light
     info = all_methods(deep=False)
     for name in FOUNDATION:
         assert info[name].family == "foundation" and info[name].needs_roi

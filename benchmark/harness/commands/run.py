@@ -10,7 +10,7 @@ from pathlib import Path
 from benchmark.ground.store import REPORT_HTML
 from benchmark.harness.commands import PROG
 from benchmark.harness.executors import default_jobs
-from benchmark.harness.methods import method_names, resolve_methods, skipped_by_all
+from benchmark.harness.methods import is_deep, resolve_methods, skipped_by_all
 from benchmark.harness.profiles import ACCELERATOR_PROFILE, DEFAULT_PROFILE, get_profile
 from benchmark.harness.runner import record_report, run_benchmark
 
@@ -48,7 +48,7 @@ def default_profile(methods: list[str]) -> tuple[str, str]:
         The profile's name and the reason, said at the start of the run (None when no deep
         method runs: the device did not decide).
     """
-    if set(methods) <= set(method_names(deep=False)):
+    if not any(is_deep(m) for m in methods):
         return DEFAULT_PROFILE, None
     from deep.device import describe_device, has_gpu
 

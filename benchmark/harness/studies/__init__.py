@@ -29,8 +29,9 @@ from benchmark.ground import store
 from benchmark.ground.errors import ParameterError
 from benchmark.ground.roi import DEFAULT_ROI_MARGIN, check_margin
 from benchmark.ground.splits import DEFAULT_SEED, check_n_folds, make_splits
-from benchmark.harness import environment
+from benchmark.harness import environment, plugins
 from benchmark.harness.executors import describe, execute
+from benchmark.harness.methods import as_names
 from benchmark.harness.profiles import check_seeds, get_profile
 from benchmark.harness.progress import Progress
 from benchmark.harness.runner import finish_run, interrupted
@@ -54,17 +55,16 @@ from benchmark.harness.studies.folder import (
 )
 from benchmark.harness.studies.learning_curve import (
     EPOCH_SETTINGS,
-    LEARNING_CURVE,
     deep_settings,
     epoch_factor,
     scaled_profile,
     steps_per_epoch,
 )
-from benchmark.harness.studies.robustness import DEFAULT_DIFFICULTY, ROBUSTNESS
-from benchmark.harness.studies.roi_looseness import ROI_LOOSENESS
+from benchmark.harness.studies.robustness import DEFAULT_DIFFICULTY
+from benchmark.harness.study_registry import STUDIES as REGISTRY
 
-#: The registry: every study the ``study`` command offers, by name.
-STUDIES: dict[str, Study] = {s.name: s for s in (LEARNING_CURVE, ROBUSTNESS, ROI_LOOSENESS)}
+#: The registry (:data:`benchmark.harness.study_registry.STUDIES`), loaded: name -> study.
+STUDIES: dict[str, Study] = {name: entry.load() for name, entry in REGISTRY.items()}
 
 
 def get_study(name: str) -> Study:
@@ -109,10 +109,15 @@ def run_study(name: str, methods: list[str], *, data: str = "phantom",
     check_n_folds(folds)
     check_seeds(seeds)
     roi_margin = list(check_margin(DEFAULT_ROI_MARGIN if roi_margin is None else roi_margin))
+    methods = as_names(methods)  # plug-ins given by spec or class are loaded and checked
+    loaded = [p for p in map(plugins.loaded, methods) if p is not None]
+    plugins.check_workers(loaded, workers=jobs > 1 or bool(scheduler))
     settings = {"study": study.name, "data": str(data), "profile": prof.name,
                 "folds": folds, "seed": seed, "seeds": seeds,
                 "roi_margin": study.roi_margin_setting(roi_margin),
                 "methods": list(methods)}
+    if loaded:  # a changed plug-in file is a changed setting
+        settings["plugins"] = {p.name: p.setting() for p in loaded}
     out = Path(out) if out is not None else default_out(study.name, prof.name)
     previous = check_study_folder(out, store.jsonable(settings))
     t0 = time.perf_counter()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
-from benchmark.harness.methods import all_methods, method_names
+from benchmark.harness.methods import method_info
 from benchmark.harness.profiles import Profile
 from benchmark.harness.runner import RunPlan, load_stage, prepare_run
 
@@ -237,7 +237,7 @@ def study_methods(study: Study, names: list[str] | None = None, *,
         methods = resolve_methods(list(study.methods) if names is None else names)
     if not study.semi_automatic_only:
         return methods
-    info = all_methods(deep=not set(methods) <= set(method_names(deep=False)))
+    info = method_info(methods)
     if every:
         return [m for m in methods if info[m].needs_roi]
     automatic = [m for m in methods if not info[m].needs_roi]

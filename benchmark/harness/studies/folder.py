@@ -23,7 +23,8 @@ STUDY_FORMAT = 2
 #: The settings a continued study must repeat, and the option that sets each.
 OPTIONS = {"study": "the study", "data": "--data", "profile": "--profile",
            "folds": "--folds", "seed": "--seed", "seeds": "--seeds",
-           "roi_margin": "--roi-margin", "methods": "--all/--methods"}
+           "roi_margin": "--roi-margin", "methods": "--all/--methods",
+           "plugins": "--methods (a plug-in's spec, file content or version)"}
 
 
 def default_out(study: str, profile: str) -> Path:

@@ -14,7 +14,7 @@ import math
 from dataclasses import replace
 
 from benchmark.ground.splits import subsample_training
-from benchmark.harness.methods import _deep_model, method_names
+from benchmark.harness.methods import _deep_model, is_deep
 from benchmark.harness.profiles import Profile
 from benchmark.harness.runner import RunPlan
 from benchmark.harness.studies.base import (
@@ -136,7 +136,7 @@ class LearningCurve(Study):
     def plans(self, methods, datasets: dict, splits: dict, *, prof: Profile,
               **options) -> list[Planned]:
         """One run folder per share, on the nested subsample of ``splits``' training parts."""
-        deep = [m for m in methods if m not in method_names(deep=False)]
+        deep = [m for m in methods if is_deep(m)]
         plans = []
         for level in self.levels:
             dataset, fraction = datasets[level.name], level.params["fraction"]

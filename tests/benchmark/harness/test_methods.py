@@ -59,11 +59,11 @@ def test_list_prints_every_registered_method_with_its_family_and_roi(capsys):
 
     assert cmd_list(None) == 0
     lines = capsys.readouterr().out.splitlines()
-    for name, (factory, _) in SEGMENTERS.items():
+    for name, entry in SEGMENTERS.items():
         row = next(line.split() for line in lines if line.split()[:1] == [name])
-        roi = "semi-automatic" if factory().needs_roi else "automatic"
-        assert row[1:3] == [factory().family, roi], row
-        assert factory().family == ("floor" if name in FLOORS else "reference"
+        roi = "semi-automatic" if entry.make().needs_roi else "automatic"
+        assert row[1:3] == [entry.make().family, roi], row
+        assert entry.make().family == ("floor" if name in FLOORS else "reference"
                                     if name == "roi_ellipse" else "classical")
 
 
@@ -88,7 +88,9 @@ def test_the_deep_roi_track_is_registered_and_made_semi_automatic():
     assert info["unet_roi"].needs_roi and not info["unet"].needs_roi
     assert info["unet_roi"].family == "deep"
     assert info["unet_roi"].stochastic and info["cae"].stochastic
-    assert not any(i.stochastic for i in info.values() if i.family != "deep")
+    # a fit drawn from a seed: the deep models and the fine-tuned foundation model
+    assert {n for n, i in info.items() if i.stochastic and i.family != "deep"} <= {
+        "medsam_lite_ft"}
     standard = get_profile("standard")
     roi_model = make_method("unet_roi", standard, seed=3)
     # the model's own settings (half width), then the ROI track's (32 px)
@@ -152,3 +154,10 @@ def test_every_profile_setting_reaches_a_method():
 def test_an_unknown_profile_lists_the_profiles():
     with pytest.raises(ParameterError, match="quick, standard"):
         get_profile("fast")
+
+
+@pytest.mark.parametrize("name", list(SEGMENTERS))
+def test_every_classical_method_keeps_the_contract_a_plugin_is_checked_against(name):
+    from benchmark.ground.segmenter import check_segmenter
+
+    check_segmenter(make_segmenter(name), owner=name)  # raises ContractError on a breach

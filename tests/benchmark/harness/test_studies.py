@@ -15,9 +15,9 @@ import pytest
 from benchmark.ground import store
 from benchmark.ground.errors import InputError
 from benchmark.ground.roi import draw_roi
-from benchmark.harness import studies
+from benchmark.harness import studies, study_registry
 from benchmark.harness.cells import TIMING_COLUMNS
-from benchmark.harness.cli import STUDY_NAMES
+from benchmark.harness.cli import build_parser
 from benchmark.harness.profiles import get_profile
 from benchmark.harness.studies import (
     STUDIES,
@@ -45,8 +45,13 @@ def results(folder: Path) -> pd.DataFrame:
     return table.drop(columns=TIMING_COLUMNS)
 
 
-def test_the_command_line_offers_every_study():
-    assert STUDY_NAMES == tuple(STUDIES)
+def test_the_command_line_offers_every_study_of_the_registry():
+    assert list(STUDIES) == list(study_registry.STUDIES)
+    assert all(study.name == name for name, study in STUDIES.items())
+    study = build_parser()._subparsers._group_actions[0].choices["study"]
+    text = study.format_help()
+    for name, entry in study_registry.STUDIES.items():
+        assert name in text and entry.description.split(" (")[0] in " ".join(text.split())
 
 
 def test_scaled_profile_scales_one_method_s_epoch_counts():
