@@ -316,8 +316,10 @@ def test_an_empty_validation_part_counts_as_none(use_roi, tiny, tmp_path):
     x, y, *_ = tiny
     rois = [draw_roi(m, seed=0, case_id=str(i)) for i, m in enumerate(y)] if use_roi else None
     empty = ([], [], []) if use_roi else ([], [])
+    # no collapse guard: the quick CAE may collapse after its first epoch on phantom 3.0's
+    # small lesions, and this test is about the empty validation part, not the guard
     model = DeepSegmenter(model="cae", workdir=tmp_path, tune_threshold=True, use_roi=use_roi,
-                          **(FAST | {"epochs": 2, "min_epochs": 1}))
+                          **(FAST | {"epochs": 2, "min_epochs": 1, "collapse_dice": 0.0}))
     model.fit(x, y, rois=rois, val=empty)
     assert model.epochs_run_ == model.best_epoch_ == 2 and model.stopped_ == "cap"
     assert "val_dice" not in model.history_ and model.n_val_ == 0

@@ -116,14 +116,24 @@ def test_run_json_records_settings_versions_and_stages(quick_run):
 @backend_independent
 def test_classification_covers_reference_and_every_method(quick_run):
     table = pd.read_csv(quick_run / "classification.csv")
-    assert list(table.columns[:3]) == ["mask_source", "classifier", "fold"]
+    assert list(table.columns[:4]) == ["mask_source", "features", "classifier", "fold"]
     assert {"roc_auc", "sensitivity", "specificity"} <= set(table.columns)
-    assert set(table["mask_source"]) == {"reference", *FAST}
+    # prior_disk's fixed disk is a mask source beside the reference: what a segmentation adds
+    assert set(table["mask_source"]) == {"reference", "prior_disk", *FAST}
     assert set(table["classifier"]) == {"svm_rbf", "random_forest"}
-    assert len(table) == 3 * 2 * 2
-    assert table["roc_auc"].between(0, 1).all()
+    assert set(table["features"]) == {"shape", "intensity", "all"}
+    # every feature group with the SVM, all features with the random forest too; 2 folds
+    assert len(table) == 4 * (3 + 1) * 2
+    assert set(table.loc[table["features"] != "all", "classifier"]) == {"svm_rbf"}
+    # a fixed disk's shape features are one value for every case: no AUC, and a note says why
+    constant = (table["mask_source"] == "prior_disk") & (table["features"] == "shape")
+    assert table.loc[constant, "roc_auc"].isna().all()
+    assert table.loc[constant, "note"].str.contains("same for every").all()
+    assert table.loc[~constant, "roc_auc"].between(0, 1).all()
     scores = pd.read_csv(quick_run / "classification_scores.csv")
-    assert len(scores) == 3 * 2 * 40  # every case scored once per source and classifier
+    # every case scored once per source, feature group and classifier, but the fixed disk's
+    # shape features (no classifier trained on them)
+    assert len(scores) == (4 * (3 + 1) - 1) * 40
 
 
 @backend_independent
