@@ -19,6 +19,11 @@ def main() -> int:
     # TensorFlow's C++ log (start-up notes, a harmless tf.data attribute warning) would bury
     # the progress lines; Python errors still show
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # and what TensorFlow's C++ writes whatever that says (absl's note, oneDNN's) when this
+    # process imports it (the backend check, `list`): filtered as in the workers
+    from benchmark.harness.executors import quiet_worker
+
+    quiet_worker()
     if hasattr(signal, "SIGPIPE"):  # `python -m benchmark list | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:

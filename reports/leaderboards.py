@@ -187,8 +187,9 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None, floors: li
     rows = []
     floor_mean = board.loc[floor, "dice_mean"] if floor is not None else np.nan
     tests = floor_tests.set_index("method") if floor_tests is not None else None
+    shared = run.record.get("dataset", {}).get("reference_algorithm", "")
     for rank, (method, row) in enumerate(board.iterrows(), start=1):
-        cells = {"rank": rank, "method": method,
+        cells = {"rank": rank, "method": method, "shares_reference": method == shared,
                  "family": run.record["methods"][method]["family"],
                  "n": int(row["n_cases"]), "patients": int(row["n_patients"]),
                  "empty": f"{row['n_empty']:g}", "is_floor": method == floor,
@@ -244,6 +245,9 @@ def track_section(run: RunData, name: str, methods: list[str], per_case: pd.Data
         "below_floor": [r["method"] for r in rows if r["below_floor"]],
         "not_shown": [r["method"] for r in rows if r["not_shown"]],
         "degenerate": [r["method"] for r in rows if r["degenerate"]],
+        "shares_reference": [r["method"] for r in rows if r["shares_reference"]],
+        "reference_algorithm_from": run.record.get("dataset", {}).get(
+            "reference_algorithm_from", ""),
         "tests": tests,
         "test_tables": [_test_table(key, tests[key], claims=claims)
                         for key in ("dice", "hd95", "floor") if key in tests],

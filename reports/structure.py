@@ -79,6 +79,25 @@ def split_section(run: RunData) -> list[dict]:
     return rows
 
 
+def tuning_scope(run: RunData) -> str:
+    """On how many validation cases the classical methods scored their candidates.
+
+    Empty when the run does not record its profile or has no validation cases; otherwise
+    " on N of the M validation cases" (the most over the folds), and why when N < M: the
+    deep models stop on every validation case, the profile caps the classical tuning to
+    keep its time budget.
+    """
+    limit = run.record.get("profile_settings", {}).get("classical", {}).get(
+        "max_tuning_cases", "unset")
+    n_val = max((len(f.get("val", [])) for f in run.splits["folds"]), default=0)
+    if limit == "unset" or not n_val:
+        return ""
+    if limit is None or limit >= n_val:
+        return f" on all {n_val} validation cases (as the deep models stop on them)"
+    return (f" on {limit} of the {n_val} validation cases, drawn at random (the profile's "
+            "cap, to keep its time budget; the deep models stop on all of them)")
+
+
 def method_section(run: RunData) -> list[dict]:
     """Family, ROI use, description and what was tuned or trained, per method."""
     rows = []
@@ -107,7 +126,7 @@ def method_section(run: RunData) -> list[dict]:
         else:
             tuned = [c.get("tuned_params") or {} for c in cells]
             if any(tuned):
-                detail = "tuned per fold: " + "; ".join(
+                detail = f"tuned per fold{tuning_scope(run)}: " + "; ".join(
                     f"fold {f['fold']}: " + ", ".join(f"{k}={v}" for k, v in t.items())
                     for f, t in zip(run.splits["folds"], tuned, strict=True))
             else:

@@ -295,3 +295,19 @@ def test_degenerate_methods_are_flagged_where_they_show(report_run):
 def test_only_a_smoke_test_carries_the_banner(smoke, banner):
     glance = glance_section([], smoke_test=smoke)
     assert (glance["banner"] == QUICK_BANNER) == banner
+
+
+def test_the_method_that_shares_the_references_algorithm_is_flagged(rng):
+    base = per_patient(rng, 40, 0.0, 0.02)
+    run = synthetic_run({"box_shape": ("floor", True, 0.70 + base),
+                         "radial_maxvar": ("classical", True, 0.72 + base),
+                         "gac": ("classical", True, 0.55 + base)})
+    assert not any(r["shares_reference"] for r in leaderboard_section(
+        run, seed=0, figures=False)["tracks"][0]["rows"])
+    run.record["dataset"] = {"reference_algorithm": "radial_maxvar",
+                             "reference_algorithm_from": "assumed for a course folder"}
+    roi = leaderboard_section(run, seed=0, figures=False)["tracks"][0]
+    assert {r["method"]: r["shares_reference"] for r in roi["rows"]} == {
+        "radial_maxvar": True, "box_shape": False, "gac": False}
+    assert roi["shares_reference"] == ["radial_maxvar"]
+    assert roi["reference_algorithm_from"] == "assumed for a course folder"

@@ -35,6 +35,16 @@ from benchmark.ground.store import read_json, write_json
 #: A folder's statement of how its reference masks were made (``segment`` writes one).
 REFERENCE_FILE = "reference.json"
 
+#: What a course-format folder without a ``reference.json`` is assumed to hold: references
+#: made like the course's own sets, with its semi-automatic radial max-variance procedure
+#: (the development half's masks look algorithmic: 43 % have more than one component).
+COURSE_REFERENCE_ALGORITHM = {
+    "reference_algorithm": "radial_maxvar",
+    "reference_algorithm_from": "assumed for a course-format folder without reference.json: "
+                                "the course's reference sets look made with its radial "
+                                "max-variance procedure (write {\"reference\": \"manual\", "
+                                "\"algorithm\": null} in reference.json to say otherwise)"}
+
 
 #: How the phantom's patients and labels are given (one or two views of each patient).
 PHANTOM_DERIVATION = {"patients_from": "the phantom's patients (one or two views each)",
@@ -97,9 +107,14 @@ def scan_course_dataset(path: Path, **_) -> Scan:
         record = read_phantom_record(path) or {}
         generator = f"massbench phantom {record.get('version', 'unknown')}"
     elif (path / REFERENCE_FILE).exists():
-        reference, problem = _read_reference(path / REFERENCE_FILE)
+        reference, algorithm, problem = _read_reference(path / REFERENCE_FILE)
+        derived |= {"reference_algorithm": algorithm,
+                    "reference_algorithm_from": f"stated in {REFERENCE_FILE}" if algorithm
+                    else ""}
         if problem:
             problems.append(problem)
+    else:
+        derived |= COURSE_REFERENCE_ALGORITHM
     if not cases:
         return Scan(None, problems)
     return Scan(Dataset(name=path.name, cases=tuple(cases), source=str(path),
@@ -146,18 +161,28 @@ def write_reference_statement(folder: str | os.PathLike, reference: str, **detai
     return path
 
 
-def _read_reference(path: Path) -> tuple[str, dict | None]:
-    """The ``reference`` kind stated in a folder's ``reference.json``."""
+def _read_reference(path: Path) -> tuple[str, str, dict | None]:
+    """The ``reference`` kind and ``algorithm`` stated in a folder's ``reference.json``.
+
+    ``algorithm`` (optional; ``method``, as ``segment`` writes it, counts too) names the
+    registered method that shares the references' algorithm (``"radial_maxvar"``), or is
+    empty.
+    """
     try:
-        kind = read_json(path)["reference"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return "unknown", {"file": str(path), "problem": f"unreadable reference statement "
-                           f"({type(exc).__name__}: {exc}); expected {{\"reference\": one of "
-                           f"{', '.join(REFERENCE_KINDS)}}}"}
+        statement = read_json(path)
+        kind = statement["reference"]
+        algorithm = statement.get("algorithm", statement.get("method")) or ""
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return "unknown", "", {"file": str(path), "problem": f"unreadable reference statement "
+                               f"({type(exc).__name__}: {exc}); expected {{\"reference\": one "
+                               f"of {', '.join(REFERENCE_KINDS)}}}"}
     if kind not in REFERENCE_KINDS:
-        return "unknown", {"file": str(path), "problem": f"reference must be one of "
-                           f"{', '.join(REFERENCE_KINDS)}; got {kind!r}"}
-    return kind, None
+        return "unknown", "", {"file": str(path), "problem": f"reference must be one of "
+                               f"{', '.join(REFERENCE_KINDS)}; got {kind!r}"}
+    if not isinstance(algorithm, str):
+        return kind, "", {"file": str(path), "problem": "algorithm must be a method's name "
+                          f"(a string, e.g. \"radial_maxvar\"); got {algorithm!r}"}
+    return kind, algorithm, None
 
 
 def load_dataset(spec: str | os.PathLike, *, format: str | None = None) -> Dataset:

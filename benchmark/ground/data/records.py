@@ -86,6 +86,13 @@ class Dataset:
         How the loader derived each case's patient and label (``"first four characters of
         the case id (course naming)"``, ``"the manifest's patient column"``, ...); empty when
         not said. ``python -m benchmark data`` shows them.
+    reference_algorithm : str
+        The registered method that shares the algorithm the reference masks were (or are
+        assumed to have been) made with (``"radial_maxvar"`` for the course's reference
+        sets); its agreement with them is partly by construction, and the report flags it.
+        Empty when none.
+    reference_algorithm_from : str
+        Why the loader names that method (stated in ``reference.json``, or assumed).
     """
 
     name: str
@@ -95,6 +102,8 @@ class Dataset:
     generator: str = ""
     patients_from: str = ""
     labels_from: str = ""
+    reference_algorithm: str = ""
+    reference_algorithm_from: str = ""
     _index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -123,6 +132,15 @@ class Dataset:
 
     def __contains__(self, case_id: object) -> bool:
         return case_id in self._index
+
+    def record(self) -> dict:
+        """What a run folder's ``run.json`` keeps of the dataset (``dataset``)."""
+        return {"name": self.name, "source": self.source, "reference": self.reference,
+                "reference_algorithm": self.reference_algorithm,
+                "reference_algorithm_from": self.reference_algorithm_from,
+                "generator": self.generator, "labels_from": self.labels_from,
+                "patients_from": self.patients_from, "n_cases": len(self),
+                "n_patients": len({c.patient for c in self}), "fingerprint": self.fingerprint}
 
     @property
     def ids(self) -> list[str]:

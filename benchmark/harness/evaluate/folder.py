@@ -90,14 +90,6 @@ def run_note(name: str, run_dir, n_cases: int) -> str:
             f"are optimistic. This folder holds {COPIED}, and {name}'s cells.")
 
 
-def _dataset_record(dataset: Dataset) -> dict:
-    return {"name": dataset.name, "source": dataset.source, "reference": dataset.reference,
-            "generator": dataset.generator, "labels_from": dataset.labels_from,
-            "patients_from": dataset.patients_from, "n_cases": len(dataset),
-            "n_patients": len({c.patient for c in dataset}),
-            "fingerprint": dataset.fingerprint}
-
-
 def check_out(out: Path, *, run_dir: Path | None = None, inputs=()) -> None:
     """Refuse an ``out`` in the way: a file, a folder ``evaluate`` did not write, an input's.
 
@@ -203,7 +195,7 @@ def start_folder(out: Path, base, dataset, name, needs_roi, source, track, data,
                          "seed": DEFAULT_SEED, "seeds": 1, "roi_margin": None,
                          "methods": [], "keras_backend": None},
             "profile_settings": {"smoke_test": False},
-            "dataset": _dataset_record(dataset), "methods": {},
+            "dataset": dataset.record(), "methods": {},
             "versions": environment.versions(), "machine": environment.machine(),
             "keras_backend": None, "executor": "sequential", "device": "none (masks made "
             "elsewhere)", "start_time": now, "attempts": [now], "cells": {},

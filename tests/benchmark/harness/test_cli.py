@@ -96,6 +96,7 @@ def test_list_names_the_datasets_and_every_segmenter():
 
     out = cli("list")
     assert out.returncode == 0 and "phantom" in out.stdout
+    assert out.stderr == ""  # no TensorFlow start-up lines (absl, oneDNN)
     for name in SEGMENTERS:
         assert name in out.stdout
     assert "semi-automatic" in out.stdout and "classical" in out.stdout
@@ -109,7 +110,8 @@ def test_list_names_the_datasets_and_every_segmenter():
     assert "input_size=48" in unet[2] and "widths=(8, 16, 32, 64)" in unet[2]
     unet_roi = out.stdout.split("\n  unet_roi ")[1].splitlines()
     assert "input_size=32" in unet_roi[2]
-    assert "max_tuning_cases=10" in out.stdout.split("\n  radial_maxvar ")[1].splitlines()[2]
+    # tuning on the whole validation part, as the deep models stop on it
+    assert "max_tuning_cases=None" in out.stdout.split("\n  radial_maxvar ")[1].splitlines()[2]
     assert "epochs=20" in out.stdout.split("training of every deep model (standard): ")[1]
 
 

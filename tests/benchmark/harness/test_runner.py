@@ -595,7 +595,7 @@ def test_profiles_reach_the_methods_they_name():
     assert (unet.input_size, unet.seed, unet.epochs) == (48, 4, 20)
     assert make_method("cae", standard, seed=0).model_kwargs is None
     grower = make_method("region_growing", standard, seed=3)
-    assert grower.max_tuning_cases == 10 and grower.random_state == 3
+    assert grower.max_tuning_cases is None and grower.random_state == 3
     assert make_method("pixel_rf", standard, seed=0).pixels_per_image == 200
     assert make_method("otsu", standard, seed=0).get_params() == {}
     assert make_method("unet_roi", standard, seed=0).input_size == 32

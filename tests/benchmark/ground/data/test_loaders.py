@@ -206,6 +206,27 @@ def test_a_folder_states_how_its_masks_were_made(phantom_folder, tmp_path):
     assert "must be one of" in problems[0]["problem"]
 
 
+def test_a_course_folder_names_the_method_that_shares_its_references_algorithm(
+        phantom_folder, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(phantom_folder, folder)
+    assert load_dataset(folder).reference_algorithm == ""  # a phantom's masks are exact
+    (folder / "phantom.json").unlink()
+    assumed = load_dataset(folder)  # the course's own reference sets: radial max-variance
+    assert assumed.reference_algorithm == "radial_maxvar"
+    assert "assumed" in assumed.reference_algorithm_from
+    assert assumed.record()["reference_algorithm"] == "radial_maxvar"
+    (folder / "reference.json").write_text('{"reference": "manual", "algorithm": null}')
+    assert load_dataset(folder).reference_algorithm == ""
+    (folder / "reference.json").write_text('{"reference": "semi-automatic", "method": "gac"}')
+    stated = load_dataset(folder)
+    assert (stated.reference_algorithm, stated.reference_algorithm_from) == (
+        "gac", "stated in reference.json")
+    (folder / "reference.json").write_text('{"reference": "semi-automatic", "algorithm": 3}')
+    problems = scan_dataset(folder)[1]
+    assert len(problems) == 1 and "algorithm must be a method's name" in problems[0]["problem"]
+
+
 # --- silent bad input, now named ----------------------------------------------------------
 
 def test_an_empty_reference_mask_is_a_problem_naming_the_case(tmp_path):
