@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+import warnings
 from dataclasses import replace
 
 from benchmark.ground.errors import InputError
@@ -57,6 +58,8 @@ NATIVE_NOISE = re.compile(
 #: The Python warning of TensorFlow that is dropped (logger ``tensorflow``): a model that
 #: predicts on images of several sizes retraces, which costs time and says nothing wrong.
 RETRACING = "triggered tf.function retracing"
+#: loky's warning when it replaces a worker (its memory-growth check) with work queued.
+LOKY_RESTART = "A worker stopped while some jobs were given to the executor"
 
 _QUIET_LOCK = threading.Lock()
 _QUIET = []  # this process is quiet
@@ -150,7 +153,12 @@ def _execute_joblib(pending, progress, jobs: int) -> None:
 
     threads = max(1, usable_cores() // jobs)
     tasks = [replace(t, threads=threads) for t in pending]
-    with parallel_config(backend="loky", inner_max_num_threads=threads):
+    with parallel_config(backend="loky", inner_max_num_threads=threads), \
+            warnings.catch_warnings():
+        # loky replaces a worker whose memory grew by 300 MB over its tasks (a deep model's
+        # backend) between two tasks, and warns of "a memory leak" when work was queued:
+        # no task is lost, so the warning only alarms
+        warnings.filterwarnings("ignore", message=LOKY_RESTART, category=UserWarning)
         # one cell per dispatch: automatic batching could group the fast first cells with
         # slow deep ones and leave a worker idle at the end
         results = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1,
