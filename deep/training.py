@@ -132,9 +132,9 @@ class DeepSegmenter(BaseEstimator):
         Epochs without a lower validation loss before the learning rate is halved (down
         to ``learning_rate / 32``); None gives ``max(1, patience // 2)``.
     collapse_dice : float, default 0.05
-        A training whose validation soft Dice has not reached this by epoch ``min_epochs``
-        (or by any later epoch), or whose kept weights score a validation Dice below it, has
-        collapsed to background.
+        A training whose validation soft Dice and thresholded Dice have neither reached this
+        by epoch ``min_epochs`` (or by any later epoch), or whose kept weights score a
+        validation Dice below it, has collapsed to background.
     max_restarts : int, default 2
         A collapsed training restarts from the next seed (:func:`attempt_seed`) up to this
         many times; the attempts are recorded (``attempts_``, ``history.csv``).
@@ -335,8 +335,8 @@ class DeepSegmenter(BaseEstimator):
         Early stopping and the weights kept watch the validation loss (smooth, unlike the
         thresholded Dice) after epoch ``min_epochs``; the learning rate is halved after
         ``lr_patience`` epochs without a lower validation loss; a :class:`CollapseGuard`
-        stops a model whose (validation) soft Dice has not reached ``collapse_dice`` by epoch
-        ``min_epochs``. Without a validation part the loss is not watched: every epoch
+        stops a model whose (validation) soft and thresholded Dice have neither reached
+        ``collapse_dice`` by epoch ``min_epochs``. Without a validation part the loss is not watched: every epoch
         runs and the last weights are kept.
         """
         make_deterministic(seed)  # dropout masks and anything else drawn by the backend
@@ -355,7 +355,8 @@ class DeepSegmenter(BaseEstimator):
                                                      factor=0.5, patience=lr_patience,
                                                      min_delta=self.min_delta,
                                                      min_lr=self.learning_rate / 32)
-        guard = CollapseGuard(monitor="val_soft_dice" if watched else "soft_dice",
+        guard = CollapseGuard(monitor=("val_soft_dice", "val_dice") if watched
+                              else ("soft_dice", "dice"),
                               floor=self.collapse_dice, min_epochs=max(1, self.min_epochs))
         batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), seed,
                                    augment=self.augment)

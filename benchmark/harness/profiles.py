@@ -94,9 +94,11 @@ PROFILES = {
         classical={"max_tuning_cases": None, "pixels_per_image": 200},
         # early stopping watches the validation loss from epoch 8 with patience 5, the
         # learning rate halves after 3 epochs without a lower loss; a model whose
-        # validation soft Dice is near 0 from epoch 8 on is restarted (watching the
-        # thresholded validation Dice instead had stopped CAE folds that sat at Dice 0 for
-        # their first ten epochs: 3 of 5 collapsed with min_epochs = patience = 5)
+        # validation soft and thresholded Dice are both near 0 from epoch 8 on is restarted
+        # (the thresholded Dice alone had stopped CAE folds that sat at Dice 0 for their
+        # first ten epochs; the soft Dice alone stopped, on the course's small lesions, U-Nets
+        # at validation Dice 0.1-0.3 whose soft Dice stayed under 0.05: folds 1 and 3 of the
+        # development half, all four automatic models, twice restarted and cut at epoch 8)
         # batches of 8 at twice the default learning rate: twice the optimizer steps per
         # epoch for the same compute; on fold 0 the half-width unet scored Dice 0.937 after
         # 20 epochs (0.886 with batches of 16 at 1e-3; 0.951 trained for 150 epochs)

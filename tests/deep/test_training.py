@@ -164,6 +164,32 @@ def test_the_collapse_guard_waits_and_forgives_a_single_dip():
     assert run([float("nan")] * 4) is None  # no foreground reference: nothing to judge
 
 
+def test_the_collapse_guard_keeps_a_model_that_finds_small_lesions_at_low_soft_dice():
+    """Fold 1 of the course's development half: soft Dice 0.04, thresholded Dice 0.1-0.3."""
+    from deep.callbacks import CollapseGuard
+
+    class Model:
+        stop_training = False
+
+    def run(logs, min_epochs=3):
+        guard = CollapseGuard(floor=0.05, min_epochs=min_epochs)
+        guard.set_model(Model())
+        guard.on_train_begin()
+        for epoch, entry in enumerate(logs):
+            guard.on_epoch_end(epoch, entry)
+            if guard.model.stop_training:
+                break
+        return guard.collapsed_epoch
+
+    finding = [{"val_soft_dice": 0.03, "val_dice": 0.03}, {"val_soft_dice": 0.04,
+               "val_dice": 0.12}, {"val_soft_dice": 0.04, "val_dice": 0.17}]
+    assert run(finding) is None
+    slow = [{"val_soft_dice": s, "val_dice": 0.0} for s in (0.02, 0.04, 0.08)]
+    assert run(slow) is None  # the soft Dice rises before the thresholded one
+    background = [{"val_soft_dice": 0.01, "val_dice": 0.0}] * 4
+    assert run(background) == 3
+
+
 def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
     x, y, xv, yv, _, _ = tiny
     model = DeepSegmenter(model="cae", workdir=tmp_path, tune_threshold=True, **FAST).fit(
