@@ -336,8 +336,8 @@ class DeepSegmenter(BaseEstimator):
         thresholded Dice) after epoch ``min_epochs``; the learning rate is halved after
         ``lr_patience`` epochs without a lower validation loss; a :class:`CollapseGuard`
         stops a model whose (validation) soft and thresholded Dice have neither reached
-        ``collapse_dice`` by epoch ``min_epochs``. Without a validation part the loss is not watched: every epoch
-        runs and the last weights are kept.
+        ``collapse_dice`` by epoch ``min_epochs``. Without a validation part the loss is not
+        watched: every epoch runs and the last weights are kept.
         """
         make_deterministic(seed)  # dropout masks and anything else drawn by the backend
         model = init_weights(build_model(self.model, self.input_size,
