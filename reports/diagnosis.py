@@ -135,11 +135,18 @@ def diagnosis_section(run: RunData) -> dict:
                 for c in classifiers] if classified else [])
     return {"skipped": None, "classifiers": classifiers, "n_folds": table["fold"].nunique(),
             "youden": "threshold" in table, "span": 3 * len(classifiers), "rows": rows,
-            "chance": chance, "groups": group_section(run.classification),
+            "chance": chance,
+            "groups": group_section(run.classification, pixel_free=_pixel_free(run)),
             "figures": figures, "classify": classify}
 
 
-def group_section(table: pd.DataFrame) -> dict | None:
+def _pixel_free(run: RunData) -> set[str]:
+    """The run's methods that read no pixel (floors and references): not segmentations."""
+    return {m for m, meta in run.record.get("methods", {}).items()
+            if meta.get("family") in ("floor", "reference")}
+
+
+def group_section(table: pd.DataFrame, *, pixel_free=()) -> dict | None:
     """The AUC of each mask source by feature group, anchors first; None without groups.
 
     The classifier is the first one the diagnosis stage ran on more than one group (the
@@ -184,7 +191,7 @@ def group_section(table: pd.DataFrame) -> dict | None:
         rows.append({"source": source, "role": ANCHORS.get(source), "cells": cells,
                      "gain": gain})
     return {"classifier": wide[0], "groups": groups, "anchor": disk is not None,
-            "rows": rows, "reading": _reading(means, sources)}
+            "rows": rows, "reading": _reading(means, sources, pixel_free=set(pixel_free))}
 
 
 def _fold_aucs(table: pd.DataFrame, source: str, group: str) -> pd.Series | None:
@@ -195,8 +202,12 @@ def _fold_aucs(table: pd.DataFrame, source: str, group: str) -> pd.Series | None
     return part.set_index("fold")["roc_auc"]
 
 
-def _reading(means: dict, sources: list[str]) -> list[str]:
-    """What the group table says, in words (only what its means say)."""
+def _reading(means: dict, sources: list[str], *, pixel_free=frozenset()) -> list[str]:
+    """What the group table says, in words (only what its means say).
+
+    The "best method" is the best segmenting one: the floors and references
+    (``pixel_free``) read no pixel, and their masks carry what the box gives away.
+    """
     def auc(source, group):
         value = means.get((source, group), np.nan)
         return value if np.isfinite(value) else None
@@ -211,7 +222,8 @@ def _reading(means: dict, sources: list[str]) -> list[str]:
         lines.append(f"prior_disk's fixed disk gives {disk_all:.2f} from all features: its "
                      "shape features are nearly constant, so that is what the grey levels "
                      "inside a disk at the usual place tell, with no segmentation at all.")
-        methods = [(auc(s, ALL_FEATURES), s) for s in sources if s not in ANCHORS]
+        methods = [(auc(s, ALL_FEATURES), s) for s in sources
+                   if s not in ANCHORS and s not in pixel_free]
         methods = [(value, s) for value, s in methods if value is not None]
         if ref_all is not None:
             lines.append(f"The reference masks add {ref_all - disk_all:+.2f} to the fixed "

@@ -70,13 +70,15 @@ def hd95_sentence(track: dict, *, claims: bool = True) -> str | None:
         return None
     p = fmt_p(row["p_holm"])
     if row["reason"]:
-        return f"Lowest mean HD95: {leader} (not tested against {best}: {row['reason']})."
+        return (f"Lowest mean HD95 of the ranked methods: {leader} (not tested against "
+                f"{best}: {row['reason']}).")
     if claims and significant(row["p_holm"]):
         return (f"By HD95 the best is {leader} (p {p}, Holm, against {best}): the ranking "
                 "depends on the metric.")
     if claims:
-        return f"Lowest mean HD95: {leader} (no difference from {best} detected, p {p}, Holm)."
-    return f"Lowest mean HD95: {leader} (against {best}: p {p}, Holm)."
+        return (f"Lowest mean HD95 of the ranked methods: {leader} (no difference from {best} "
+                f"detected, p {p}, Holm).")
+    return f"Lowest mean HD95 of the ranked methods: {leader} (against {best}: p {p}, Holm)."
 
 
 def track_glance(track: dict, *, claims: bool = True) -> dict:

@@ -83,19 +83,20 @@ def tuning_scope(run: RunData) -> str:
     """On how many validation cases the classical methods scored their candidates.
 
     Empty when the run does not record its profile or has no validation cases; otherwise
-    " on N of the M validation cases" (the most over the folds), and why when N < M: the
-    deep models stop on every validation case, the profile caps the classical tuning to
-    keep its time budget.
+    " on all N validation cases" (N per fold, a range when the folds differ), or " on at
+    most L of ..." and why when the profile caps it: the deep models stop on every
+    validation case, the cap keeps the profile's time budget.
     """
     limit = run.record.get("profile_settings", {}).get("classical", {}).get(
         "max_tuning_cases", "unset")
-    n_val = max((len(f.get("val", [])) for f in run.splits["folds"]), default=0)
-    if limit == "unset" or not n_val:
+    sizes = sorted({len(f.get("val", [])) for f in run.splits["folds"]})
+    if limit == "unset" or not sizes or not sizes[-1]:
         return ""
-    if limit is None or limit >= n_val:
-        return f" on all {n_val} validation cases (as the deep models stop on them)"
-    return (f" on {limit} of the {n_val} validation cases, drawn at random (the profile's "
-            "cap, to keep its time budget; the deep models stop on all of them)")
+    count = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+    if limit is None or limit >= sizes[-1]:
+        return f" on all {count} validation cases of each fold (as the deep models stop on them)"
+    return (f" on at most {limit} of the {count} validation cases of each fold, drawn at random "
+            "(the profile's cap, to keep its time budget; the deep models stop on all of them)")
 
 
 def method_section(run: RunData) -> list[dict]:
@@ -162,6 +163,28 @@ def gallery_section(run: RunData, order: list[str]) -> list[dict]:
                          "cases": [{"rank": r, "case": c, "dice": fmt(d),
                                     "flag": mask_flag(p)} for r, c, d, _, _, p in items]})
     return sections
+
+
+def training_note(run: RunData) -> str:
+    """One line for the glance when deep trainings ended before a plateau ("" otherwise).
+
+    A training stopped at the epoch cap was still improving, and one that collapsed kept
+    weights that predict (almost) nothing: either way the model's score is a lower bound of
+    what it reaches trained for longer. Said only when the run makes claims (a smoke test
+    says less already).
+    """
+    if smoke_test(run.record):
+        return ""
+    stopped = [c.get("stopped") for (m, _, _), c in run.seed_cells.items()
+               if run.record["methods"].get(m, {}).get("family") == "deep"]
+    cap, collapsed = stopped.count("cap"), stopped.count("collapsed")
+    if not cap + collapsed:
+        return ""
+    parts = [f"{cap} stopped at the epoch cap, still improving"] if cap else []
+    parts += [f"{collapsed} collapsed"] if collapsed else []
+    return (f"Training: of {len(stopped)} deep trainings, {' and '.join(parts)} (see "
+            "Training): their scores are lower bounds of what the models reach when trained "
+            "to a plateau (longer, or --profile full on a GPU).")
 
 
 def training_section(run: RunData) -> dict:
@@ -242,6 +265,8 @@ def build_report(run: RunData) -> dict:
                             n_test_patients=n_test_patients(run))
     # what the folder's maker says of it (evaluate: where the masks came from, no floors)
     glance["notes"] = list(run.record.get("notes", []))
+    if training_note(run):
+        glance["notes"].append(training_note(run))
     return {
         "glance": glance,
         "title": f"massbench report: {run.path.name}",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from reports.structure import tuning_scope
+from reports.structure import training_note, tuning_scope
 
 from .synthetic import synthetic_run
 
@@ -13,10 +13,31 @@ def test_the_report_says_on_how_many_validation_cases_the_classical_methods_tune
     for k, fold in enumerate(run.splits["folds"]):
         fold["val"] = [f"V{k}_{i}" for i in range(14 + k)]
     run.record["profile_settings"]["classical"] = {"max_tuning_cases": 10}
-    assert tuning_scope(run) == (" on 10 of the 18 validation cases, drawn at random (the "
-                                 "profile's cap, to keep its time budget; the deep models "
-                                 "stop on all of them)")
+    assert tuning_scope(run) == (" on at most 10 of the 14-18 validation cases of each fold, "
+                                 "drawn at random (the profile's cap, to keep its time "
+                                 "budget; the deep models stop on all of them)")
     run.record["profile_settings"]["classical"] = {"max_tuning_cases": None}
-    assert tuning_scope(run) == " on all 18 validation cases (as the deep models stop on them)"
+    assert tuning_scope(run) == (" on all 14-18 validation cases of each fold (as the deep "
+                                 "models stop on them)")
     run.record["profile_settings"]["classical"] = {"max_tuning_cases": 40}
-    assert tuning_scope(run).startswith(" on all 18")
+    assert tuning_scope(run).startswith(" on all 14-18")
+    for fold in run.splits["folds"]:
+        fold["val"] = fold["val"][:12]
+    assert tuning_scope(run).startswith(" on all 12 validation cases of each fold")
+
+
+def test_the_glance_says_when_deep_trainings_ended_before_a_plateau():
+    run = synthetic_run({"u": ("deep", False, np.full(80, 0.6)),
+                         "p": ("floor", False, np.full(80, 0.4))})
+    assert training_note(run) == ""  # no training recorded
+    run.seed_cells.update({("u", 0, 0): {"stopped": "cap"}, ("u", 1, 0): {"stopped": "cap"},
+                           ("u", 2, 0): {"stopped": "collapsed"},
+                           ("u", 3, 0): {"stopped": "plateau"}, ("p", 0, 0): {}})
+    assert training_note(run).startswith("Training: of 4 deep trainings, 2 stopped at the "
+                                         "epoch cap, still improving and 1 collapsed")
+    for key in list(run.seed_cells):
+        run.seed_cells[key] = {"stopped": "plateau"}
+    assert training_note(run) == ""
+    quick = synthetic_run({"u": ("deep", False, np.full(80, 0.6))}, smoke_test=True)
+    quick.seed_cells[("u", 0, 0)] = {"stopped": "cap"}
+    assert training_note(quick) == ""  # the smoke-test banner says it already
