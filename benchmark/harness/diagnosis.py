@@ -267,7 +267,8 @@ def run_diagnosis(run_dir: str | os.PathLike, dataset, splits: dict, methods: li
                                            tune_forest=tune_forest, n_jobs=n_jobs)
     else:
         if progress is not None:
-            progress.message(f"diagnosis skipped: {reason}")
+            progress.message(f"diagnosis skipped: {reason} (no features_<source>.csv "
+                             "tables either, so classify has nothing of this run to read)")
         results, scores = empty_results()
     store.write_csv(os.path.join(run_dir, store.CLASSIFICATION_CSV), results)
     store.write_csv(os.path.join(run_dir, store.SCORES_CSV), scores)
