@@ -142,21 +142,27 @@ def test_a_healthy_training_is_not_restarted(tiny, tmp_path):
     assert pd.read_csv(tmp_path / "history.csv")["kept"].all()
 
 
-def test_the_collapse_guard_waits_and_forgives_a_single_dip():
+def _guard_epoch(logs, *, floor, min_epochs=3):
+    """The epoch a CollapseGuard stops at over these epoch logs (None: it let them run)."""
     from deep.callbacks import CollapseGuard
 
     class Model:
         stop_training = False
 
+    guard = CollapseGuard(floor=floor, min_epochs=min_epochs)
+    guard.set_model(Model())
+    guard.on_train_begin()
+    for epoch, entry in enumerate(logs):
+        guard.on_epoch_end(epoch, entry)
+        if guard.model.stop_training:
+            break
+    return guard.collapsed_epoch
+
+
+def test_the_collapse_guard_waits_and_forgives_a_single_dip():
     def run(values, min_epochs=3):
-        guard = CollapseGuard(floor=0.1, min_epochs=min_epochs)
-        guard.set_model(Model())
-        guard.on_train_begin()
-        for epoch, value in enumerate(values):
-            guard.on_epoch_end(epoch, {"val_soft_dice": value})
-            if guard.model.stop_training:
-                break
-        return guard.collapsed_epoch
+        return _guard_epoch([{"val_soft_dice": v} for v in values], floor=0.1,
+                            min_epochs=min_epochs)
 
     assert run([0.01, 0.02, 0.03, 0.5]) == 3  # never above the floor by epoch 3
     assert run([0.01, 0.5, 0.02, 0.01]) is None  # rose once: a later dip is not a collapse
@@ -166,28 +172,13 @@ def test_the_collapse_guard_waits_and_forgives_a_single_dip():
 
 def test_the_collapse_guard_keeps_a_model_that_finds_small_lesions_at_low_soft_dice():
     """Fold 1 of the course's development half: soft Dice 0.04, thresholded Dice 0.1-0.3."""
-    from deep.callbacks import CollapseGuard
-
-    class Model:
-        stop_training = False
-
-    def run(logs, min_epochs=3):
-        guard = CollapseGuard(floor=0.05, min_epochs=min_epochs)
-        guard.set_model(Model())
-        guard.on_train_begin()
-        for epoch, entry in enumerate(logs):
-            guard.on_epoch_end(epoch, entry)
-            if guard.model.stop_training:
-                break
-        return guard.collapsed_epoch
-
     finding = [{"val_soft_dice": 0.03, "val_dice": 0.03}, {"val_soft_dice": 0.04,
                "val_dice": 0.12}, {"val_soft_dice": 0.04, "val_dice": 0.17}]
-    assert run(finding) is None
+    assert _guard_epoch(finding, floor=0.05) is None
     slow = [{"val_soft_dice": s, "val_dice": 0.0} for s in (0.02, 0.04, 0.08)]
-    assert run(slow) is None  # the soft Dice rises before the thresholded one
+    assert _guard_epoch(slow, floor=0.05) is None  # the soft Dice rises first
     background = [{"val_soft_dice": 0.01, "val_dice": 0.0}] * 4
-    assert run(background) == 3
+    assert _guard_epoch(background, floor=0.05) == 3
 
 
 def test_threshold_tuned_on_validation_is_from_the_grid(tiny, tmp_path):
