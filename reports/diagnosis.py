@@ -20,6 +20,7 @@ import pandas as pd
 from benchmark.ground import store
 from reports import plots
 from reports.format import fmt
+from reports.leaderboards import FLOOR_FAMILY
 from reports.rundata import RunData
 
 #: A mean AUC under this is worse than chance whatever its spread.
@@ -140,10 +141,14 @@ def diagnosis_section(run: RunData) -> dict:
             "figures": figures, "classify": classify}
 
 
+#: The family of ``roi_ellipse``: a plain reference beside the floors, reading no pixel.
+REFERENCE_FAMILY = "reference"
+
+
 def _pixel_free(run: RunData) -> set[str]:
     """The run's methods that read no pixel (floors and references): not segmentations."""
     return {m for m, meta in run.record.get("methods", {}).items()
-            if meta.get("family") in ("floor", "reference")}
+            if meta.get("family") in (FLOOR_FAMILY, REFERENCE_FAMILY)}
 
 
 def group_section(table: pd.DataFrame, *, pixel_free=()) -> dict | None:

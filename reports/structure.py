@@ -87,11 +87,11 @@ def tuning_scope(run: RunData) -> str:
     most L of ..." and why when the profile caps it: the deep models stop on every
     validation case, the cap keeps the profile's time budget.
     """
-    limit = run.record.get("profile_settings", {}).get("classical", {}).get(
-        "max_tuning_cases", "unset")
+    classical = run.record.get("profile_settings", {}).get("classical", {})
     sizes = sorted({len(f.get("val", [])) for f in run.splits["folds"]})
-    if limit == "unset" or not sizes or not sizes[-1]:
+    if "max_tuning_cases" not in classical or not sizes or not sizes[-1]:
         return ""
+    limit = classical["max_tuning_cases"]
     count = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
     if limit is None or limit >= sizes[-1]:
         return f" on all {count} validation cases of each fold (as the deep models stop on them)"
@@ -165,24 +165,22 @@ def gallery_section(run: RunData, order: list[str]) -> list[dict]:
     return sections
 
 
-def training_note(run: RunData) -> str:
+def training_note(convergence: list[dict], *, smoke: bool) -> str:
     """One line for the glance when deep trainings ended before a plateau ("" otherwise).
 
-    A training stopped at the epoch cap was still improving, and one that collapsed kept
-    weights that predict (almost) nothing: either way the model's score is a lower bound of
-    what it reaches trained for longer. Said only when the run makes claims (a smoke test
-    says less already).
+    ``convergence`` is :func:`training_section`'s table. A training stopped at the epoch cap
+    was still improving, and one that collapsed kept weights that predict (almost) nothing:
+    either way the model's score is a lower bound of what it reaches trained for longer.
+    Said only when the run makes claims (``smoke``: a smoke test says less already).
     """
-    if smoke_test(run.record):
-        return ""
-    stopped = [c.get("stopped") for (m, _, _), c in run.seed_cells.items()
-               if run.record["methods"].get(m, {}).get("family") == "deep"]
-    cap, collapsed = stopped.count("cap"), stopped.count("collapsed")
-    if not cap + collapsed:
+    cap = sum(row["cap"] for row in convergence)
+    collapsed = sum(row["collapsed"] for row in convergence)
+    if smoke or not cap + collapsed:
         return ""
     parts = [f"{cap} stopped at the epoch cap, still improving"] if cap else []
     parts += [f"{collapsed} collapsed"] if collapsed else []
-    return (f"Training: of {len(stopped)} deep trainings, {' and '.join(parts)} (see "
+    trainings = sum(row["trainings"] for row in convergence)
+    return (f"Training: of {trainings} deep trainings, {' and '.join(parts)} (see "
             "Training): their scores are lower bounds of what the models reach when trained "
             "to a plateau (longer, or --profile full on a GPU).")
 
@@ -265,8 +263,10 @@ def build_report(run: RunData) -> dict:
                             n_test_patients=n_test_patients(run))
     # what the folder's maker says of it (evaluate: where the masks came from, no floors)
     glance["notes"] = list(run.record.get("notes", []))
-    if training_note(run):
-        glance["notes"].append(training_note(run))
+    training = training_section(run)
+    note = training_note(training["convergence"], smoke=smoke_test(run.record))
+    if note:
+        glance["notes"].append(note)
     return {
         "glance": glance,
         "title": f"massbench report: {run.path.name}",
@@ -278,7 +278,7 @@ def build_report(run: RunData) -> dict:
         "methods": method_section(run),
         "leaderboard": board,
         "gallery": gallery_section(run, board["order"]),
-        "training": training_section(run),
+        "training": training,
         "diagnosis": diagnosis_section(run),
         "timing": timing_section(run),
         "environment": environment_section(run),

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from reports.structure import training_note, tuning_scope
+from reports.structure import training_note, training_section, tuning_scope
 
 from .synthetic import synthetic_run
 
@@ -29,15 +29,15 @@ def test_the_report_says_on_how_many_validation_cases_the_classical_methods_tune
 def test_the_glance_says_when_deep_trainings_ended_before_a_plateau():
     run = synthetic_run({"u": ("deep", False, np.full(80, 0.6)),
                          "p": ("floor", False, np.full(80, 0.4))})
-    assert training_note(run) == ""  # no training recorded
+    assert training_note([], smoke=False) == ""  # no deep method
     run.seed_cells.update({("u", 0, 0): {"stopped": "cap"}, ("u", 1, 0): {"stopped": "cap"},
                            ("u", 2, 0): {"stopped": "collapsed"},
                            ("u", 3, 0): {"stopped": "plateau"}, ("p", 0, 0): {}})
-    assert training_note(run).startswith("Training: of 4 deep trainings, 2 stopped at the "
-                                         "epoch cap, still improving and 1 collapsed")
+    convergence = training_section(run)["convergence"]  # the floor is no training
+    assert training_note(convergence, smoke=False).startswith(
+        "Training: of 4 deep trainings, 2 stopped at the epoch cap, still improving and 1 "
+        "collapsed")
+    assert training_note(convergence, smoke=True) == ""  # the smoke-test banner says it
     for key in list(run.seed_cells):
         run.seed_cells[key] = {"stopped": "plateau"}
-    assert training_note(run) == ""
-    quick = synthetic_run({"u": ("deep", False, np.full(80, 0.6))}, smoke_test=True)
-    quick.seed_cells[("u", 0, 0)] = {"stopped": "cap"}
-    assert training_note(quick) == ""  # the smoke-test banner says it already
+    assert training_note(training_section(run)["convergence"], smoke=False) == ""
