@@ -110,9 +110,10 @@ PROFILES = {
         # 32 px (the crop is sized from the box); the automatic models' is 0.936 at 48 px
         # (64 px: 0.967, 80 px: 0.984), but trained for these 20 epochs the half-width
         # unet scored Dice 0.23-0.25 on fold 0 at 48 px, 0.04 at 64 and 0.00-0.11 at 80 (most
-        # masks empty; at quarter width, which costs less than half width at 48, every mask
-        # of fold 0 was empty): a larger input needs more epochs than the budget holds, so
-        # the automatic models stay at 48 px and the full profile trains them at 128
+        # masks empty; measured before the collapse guard watched the thresholded Dice too,
+        # but the 64 px training was never restarted and the 80 px one without the guard
+        # gave 0.00): a larger input needs more epochs than the budget holds, so the
+        # automatic models stay at 48 px and the full profile trains them at 128
         deep_per_model={
             **{name: {"model_kwargs": {"widths": (8, 16, 32, 64), "bridge": 128}}
                for name in ("unet", "attention_unet")},
