@@ -69,6 +69,10 @@ def segmentation_head(x, name: str = "head"):
     return layers.Activation("sigmoid", dtype="float32", name=f"{name}_sigmoid")(x)
 
 
-def input_layer(size: int, name: str = "image"):
-    """A (size, size, 1) image input."""
+def input_layer(size: int | None, name: str = "image"):
+    """A (size, size, 1) image input.
+
+    ``size`` None takes any side: a fully convolutional model trained on windows of the grid
+    and applied to the whole grid.
+    """
     return keras.Input((size, size, 1), name=name)

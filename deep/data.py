@@ -14,7 +14,9 @@ model of that grid would output.
 Augmentation (random flips, 90-degree rotations, small intensity scale and offset) is done
 in NumPy inside a ``keras.utils.PyDataset`` from a seeded generator, so that the same seed
 gives the same batches on TensorFlow, JAX and PyTorch alike (``keras.random`` draws
-different streams on different backends).
+different streams on different backends). It can train on windows of the grid (patches,
+a share of them placed on the lesion) while the model predicts on the whole grid, so that a
+grid fine enough for small lesions costs no more training than a coarser one.
 """
 
 from __future__ import annotations
@@ -223,23 +225,56 @@ def mask_round_trip(masks, size: int, *, rois=None) -> list[np.ndarray]:
 
 
 class AugmentedBatches(keras.utils.PyDataset):
-    """Shuffled, augmented batches of (image, mask) arrays on the model grid.
+    """Shuffled, augmented batches of (image, mask) arrays on the model grid, or patches of it.
+
+    With ``patch`` set, each case of an epoch gives one ``patch`` x ``patch`` window of its
+    grid (patch-based training, as nnU-Net trains: the model is fully convolutional and
+    predicts on the whole grid): a share ``foreground`` of the windows is placed so that it
+    holds a lesion cell drawn at random (a mask cell of at least 0.5; a case without one gets
+    a window placed at random), the others anywhere on the grid. Every draw is made in the
+    same number and order whatever the masks hold, so a seed gives the same batches on every
+    backend.
 
     Parameters
     ----------
     x, y : (n, s, s, 1) ndarray of float32
     batch_size : int
     seed : int
-        Seed of the shuffling and the augmentation; epoch ``e`` uses ``seed + e``.
+        Seed of the shuffling, the windows and the augmentation; epoch ``e`` draws from
+        ``[seed, e]``.
     augment : bool, default True
+    patch : int or None, default None
+        Side of the training window (None or ``s``: the whole grid).
+    foreground : float, default 1/3
+        Share of the windows placed on a lesion cell (with ``patch`` only).
+
+    Examples
+    --------
+    >>> x = np.zeros((4, 16, 16, 1), np.float32); y = np.zeros_like(x); y[:, 2, 13] = 1
+    >>> feeder = AugmentedBatches(x, y, batch_size=4, seed=0, augment=False, patch=8,
+    ...                           foreground=1.0)
+    >>> xb, yb = feeder[0]
+    >>> xb.shape, bool((yb.reshape(4, -1).max(axis=1) == 1).all())
+    ((4, 8, 8, 1), True)
     """
 
-    def __init__(self, x, y, batch_size: int, seed: int, augment: bool = True):
+    def __init__(self, x, y, batch_size: int, seed: int, augment: bool = True, *,
+                 patch: int | None = None, foreground: float = 1 / 3):
         super().__init__()
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.seed = seed
         self.augment = augment
+        side = x.shape[1]
+        if patch is not None and not 1 <= patch <= side:
+            raise ValueError(f"patch must be between 1 and the grid's side {side}; "
+                             f"got {patch!r}")
+        if not 0 <= foreground <= 1:
+            raise ValueError(f"foreground must be a share in [0, 1]; got {foreground!r}")
+        self.patch = None if patch in (None, side) else int(patch)
+        self.foreground = float(foreground)
+        # the lesion cells of each case (flat indices), drawn from when a window must hold one
+        self._lesion = [np.flatnonzero(m[..., 0] >= 0.5) for m in y]
         self.epoch = 0
         self._shuffle()
 
@@ -254,13 +289,39 @@ class AugmentedBatches(keras.utils.PyDataset):
             "scale": self.rng.uniform(0.9, 1.1, n).astype(np.float32),
             "shift": self.rng.uniform(-0.05, 0.05, n).astype(np.float32),
         }
+        if self.patch is not None:
+            self.corners = self._windows(self.rng.random((n, 4)))
+
+    def _windows(self, draws: np.ndarray) -> np.ndarray:
+        """Top-left corners (n, 2) of the epoch's windows from uniform ``draws`` (n, 4)."""
+        side, patch = self.x.shape[1], self.patch
+        span = side - patch + 1  # the corners a window can take along an axis
+        corners = np.minimum((draws[:, 2:] * span).astype(int), span - 1)
+        for k, (on_lesion, pick) in enumerate(zip(draws[:, 0] < self.foreground, draws[:, 1],
+                                                  strict=True)):
+            cells = self._lesion[k]
+            if not on_lesion or cells.size == 0:
+                continue
+            row, col = divmod(int(cells[min(int(pick * cells.size), cells.size - 1)]), side)
+            for axis, centre in enumerate((row, col)):  # a corner whose window holds the cell
+                low, high = max(0, centre - patch + 1), min(centre, side - patch)
+                corners[k, axis] = low + min(int(draws[k, 2 + axis] * (high - low + 1)),
+                                             high - low)
+        return corners
 
     def __len__(self):
         return int(np.ceil(len(self.x) / self.batch_size))
 
     def __getitem__(self, index):
         pick = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        x, y = self.x[pick].copy(), self.y[pick].copy()
+        if self.patch is None:
+            x, y = self.x[pick].copy(), self.y[pick].copy()
+        else:
+            w, corners = self.patch, self.corners[pick]
+            x = np.stack([self.x[k, r:r + w, c:c + w] for k, (r, c) in
+                          zip(pick, corners, strict=True)])
+            y = np.stack([self.y[k, r:r + w, c:c + w] for k, (r, c) in
+                          zip(pick, corners, strict=True)])
         if self.augment:
             for j, k in enumerate(pick):
                 p = {name: values[k] for name, values in self.params.items()}

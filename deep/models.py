@@ -26,6 +26,8 @@ from deep.registry import MODELS
 
 
 def _check_size(name: str, input_size, levels: int) -> None:
+    if input_size is None:  # fully convolutional: any multiple of 2**levels at run time
+        return
     factor = 2**levels
     if (not isinstance(input_size, int) or isinstance(input_size, bool) or input_size < factor
             or input_size % factor):
@@ -48,13 +50,14 @@ def _check_rate(name: str, dropout) -> None:
                          f"Got {dropout!r} instead.")
 
 
-def build_cae(input_size: int = 128, *, widths=(32, 64, 128)) -> keras.Model:
+def build_cae(input_size: int | None = 128, *, widths=(32, 64, 128)) -> keras.Model:
     """The course's convolutional auto-encoder.
 
     Parameters
     ----------
-    input_size : int, default 128
-        Side of the square input; a multiple of 8.
+    input_size : int or None, default 128
+        Side of the square input; a multiple of 8 (None: any multiple of 8, the model being
+        fully convolutional).
     widths : three ints, default (32, 64, 128)
         Encoder channels; the decoder mirrors them as (64, 32, 32) for the default.
 
@@ -76,7 +79,7 @@ def build_cae(input_size: int = 128, *, widths=(32, 64, 128)) -> keras.Model:
     return keras.Model(inputs, segmentation_head(x), name="cae")
 
 
-def _unet(name: str, input_size: int, widths, bridge: int, *, n_levels: int,
+def _unet(name: str, input_size: int | None, widths, bridge: int, *, n_levels: int,
           dropout: float, attention: bool) -> keras.Model:
     """Check every architecture argument, then build the U-Net variant ``name``."""
     widths = _check_widths(name, widths, n_levels)
@@ -98,13 +101,13 @@ def _unet(name: str, input_size: int, widths, bridge: int, *, n_levels: int,
     return keras.Model(inputs, segmentation_head(x), name=name)
 
 
-def build_unet_course(input_size: int = 128, *, widths=(8, 16, 32), bridge: int = 64):
+def build_unet_course(input_size: int | None = 128, *, widths=(8, 16, 32), bridge: int = 64):
     """The course's reduced U-Net: encoder 8/16/32, bridge 64, no dropout.
 
     Parameters
     ----------
-    input_size : int, default 128
-        A multiple of 8.
+    input_size : int or None, default 128
+        A multiple of 8 (None: any multiple of 8, fully convolutional).
     widths : three ints, default (8, 16, 32)
     bridge : int, default 64
 
@@ -116,14 +119,14 @@ def build_unet_course(input_size: int = 128, *, widths=(8, 16, 32), bridge: int 
                  attention=False)
 
 
-def build_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bridge: int = 256,
+def build_unet(input_size: int | None = 128, *, widths=(16, 32, 64, 128), bridge: int = 256,
                dropout: float = 0.2):
     """A standard 4-level U-Net with batch normalisation and dropout.
 
     Parameters
     ----------
-    input_size : int, default 128
-        A multiple of 16.
+    input_size : int or None, default 128
+        A multiple of 16 (None: any multiple of 16, fully convolutional).
     widths : four ints, default (16, 32, 64, 128)
     bridge : int, default 256
     dropout : float, default 0.2
@@ -137,14 +140,14 @@ def build_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bridge: int =
                  attention=False)
 
 
-def build_attention_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bridge: int = 256,
-                         dropout: float = 0.2):
+def build_attention_unet(input_size: int | None = 128, *, widths=(16, 32, 64, 128),
+                         bridge: int = 256, dropout: float = 0.2):
     """The 4-level U-Net with additive attention gates on the skip connections.
 
     Parameters
     ----------
-    input_size : int, default 128
-        A multiple of 16.
+    input_size : int or None, default 128
+        A multiple of 16 (None: any multiple of 16, fully convolutional).
     widths : four ints, default (16, 32, 64, 128)
     bridge : int, default 256
     dropout : float, default 0.2
@@ -157,7 +160,7 @@ def build_attention_unet(input_size: int = 128, *, widths=(16, 32, 64, 128), bri
                  attention=True)
 
 
-def build_model(name: str, input_size: int = 128, **kwargs) -> keras.Model:
+def build_model(name: str, input_size: int | None = 128, **kwargs) -> keras.Model:
     """Build a registered model (:data:`deep.registry.MODELS`); an unknown name lists them."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")

@@ -14,6 +14,11 @@ the threshold tuned on the validation part). The contract is the one of
 ``resolution_ceiling(masks)`` sends reference masks down the prediction's own path and back
 (:func:`deep.data.through_model_grid`): what a perfect model of that input size scores.
 
+With ``patch_size`` set, training cuts windows of that side from the grid (a third of them
+placed on the lesion) and the model, built fully convolutional, is validated and predicts on
+the whole ``input_size`` grid: a grid fine enough for small lesions (the resolution ceiling is
+the grid's) at the training cost of the window.
+
 A validation part with no cases counts as none: training runs its epochs and keeps the last
 weights (stopped ``"cap"``), and a tuned threshold stays 0.5; the fit record says so.
 
@@ -55,6 +60,10 @@ from deep.losses import BceDiceLoss, DiceScore, SoftDice
 from deep.models import MODELS, build_model
 
 THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
+
+#: With ``patch_size``, the share of the training windows placed on a lesion cell (nnU-Net's
+#: foreground oversampling, a third; the others anywhere on the grid).
+FOREGROUND_SHARE = 1 / 3
 
 
 def attempt_seed(seed: int, attempt: int) -> int:
@@ -110,7 +119,15 @@ class DeepSegmenter(BaseEstimator):
     model : str, default "unet"
         A key of :data:`deep.models.MODELS`.
     input_size : int, default 128
-        Side of the model's square grid (64 as in the course, 128 by default).
+        Side of the model's square grid (64 as in the course, 128 by default): the grid it
+        predicts on, and so its resolution ceiling.
+    patch_size : int or None, default None
+        Train on ``patch_size`` x ``patch_size`` windows of the grid (a share
+        :data:`FOREGROUND_SHARE` of them placed on the lesion,
+        :class:`deep.data.AugmentedBatches`) and predict on the whole grid, the model being
+        fully convolutional; None trains on the whole grid. A training step then costs what
+        it costs at ``patch_size``, while the model predicts (and is validated) at
+        ``input_size``. A multiple of the model's downsampling factor, at most ``input_size``.
     epochs : int, default 100
         Upper bound; early stopping usually ends training sooner.
     batch_size : int, default 16
@@ -167,6 +184,7 @@ class DeepSegmenter(BaseEstimator):
     _parameter_constraints = {
         "model": [StrOptions(set(MODELS))],
         "input_size": [Interval(Integral, 8, None, closed="left")],
+        "patch_size": [Interval(Integral, 8, None, closed="left"), None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -187,7 +205,8 @@ class DeepSegmenter(BaseEstimator):
         "verbose": [Interval(Integral, 0, 2, closed="both")],
     }
 
-    def __init__(self, *, model="unet", input_size=128, epochs=100, batch_size=16,
+    def __init__(self, *, model="unet", input_size=128, patch_size=None, epochs=100,
+                 batch_size=16,
                  learning_rate=1e-3, patience=12, min_epochs=20, min_delta=1e-3,
                  lr_patience=None,
                  collapse_dice=0.05, max_restarts=2, augment=True,
@@ -195,6 +214,7 @@ class DeepSegmenter(BaseEstimator):
                  workdir=None, model_kwargs=None, use_roi=False, verbose=0):
         self.model = model
         self.input_size = input_size
+        self.patch_size = patch_size
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -253,6 +273,7 @@ class DeepSegmenter(BaseEstimator):
         train, held = check_fit_inputs(images, masks, rois, val, needs_roi=self.needs_roi,
                                        owner=type(self).__name__)
         self._validate_params()
+        self._check_patch()
         if held is not None and len(held) == 0:  # an empty validation part is none
             held = None
         images, masks = self._inputs(train), self._inputs(train, masks=True)
@@ -315,6 +336,25 @@ class DeepSegmenter(BaseEstimator):
         self.device_ = describe_device()
         return self
 
+    def _check_patch(self) -> None:
+        """Refuse a ``patch_size`` larger than the grid or that the model cannot take."""
+        if self.patch_size is None or self.patch_size == self.input_size:
+            return
+        if self.patch_size > self.input_size:
+            raise ValueError(f"The 'patch_size' parameter of DeepSegmenter ({self.patch_size}) "
+                             f"must be at most its 'input_size' ({self.input_size}), the grid "
+                             f"the windows are cut from.")
+        for name in ("input_size", "patch_size"):  # the builder knows the sides it takes
+            try:
+                build_model(self.model, getattr(self, name), **(self.model_kwargs or {}))
+            except ValueError as error:
+                raise ValueError(str(error).replace("'input_size'", f"'{name}'")) from None
+
+    @property
+    def _windowed(self) -> bool:
+        """Whether training cuts windows of the grid (the model is built for any side)."""
+        return self.patch_size is not None and self.patch_size != self.input_size
+
     @staticmethod
     def _write_history(workdir: Path, logs: list, kept: int | None) -> None:
         """Write ``history.csv``: every attempt's epochs, and which attempt was kept.
@@ -340,7 +380,7 @@ class DeepSegmenter(BaseEstimator):
         watched: every epoch runs and the last weights are kept.
         """
         make_deterministic(seed)  # dropout masks and anything else drawn by the backend
-        model = init_weights(build_model(self.model, self.input_size,
+        model = init_weights(build_model(self.model, None if self._windowed else self.input_size,
                                          **(self.model_kwargs or {})), seed)
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=BceDiceLoss(),
                       metrics=[DiceScore(), SoftDice()], run_eagerly=self.run_eagerly)
@@ -359,7 +399,9 @@ class DeepSegmenter(BaseEstimator):
                               else ("soft_dice", "dice"),
                               floor=self.collapse_dice, min_epochs=max(1, self.min_epochs))
         batches = AugmentedBatches(x, y, min(self.batch_size, len(x)), seed,
-                                   augment=self.augment)
+                                   augment=self.augment,
+                                   patch=self.patch_size if self._windowed else None,
+                                   foreground=FOREGROUND_SHARE)
         # the batches' order is the generator's: Keras' own shuffling of a PyDataset's
         # batch indices draws from Python's ``random`` on JAX and PyTorch and from tf.data
         # on TensorFlow, so it would differ per backend

@@ -136,6 +136,75 @@ def test_the_input_arrays_are_left_untouched(items):
     np.testing.assert_array_equal(y, y0)
 
 
+def lesion_cases(n=40, side=24, seed=0):
+    """Images numbering their cells (a window's values say where it was cut) and a one-cell
+    lesion per case at a random place, some cases without one."""
+    rng = np.random.default_rng(seed)
+    x = np.tile(np.arange(side * side, dtype=np.float32).reshape(1, side, side, 1), (n, 1, 1, 1))
+    y = np.zeros_like(x)
+    for k in range(n):
+        if k % 5:  # every fifth case has no lesion
+            y[k, rng.integers(side), rng.integers(side)] = 1
+    return x, y
+
+
+def test_windows_are_cut_from_the_grid_where_the_corners_say():
+    x, y = lesion_cases()
+    feeder = AugmentedBatches(x, y, batch_size=8, seed=3, augment=False, patch=10)
+    xa, ya = all_batches(feeder)
+    assert xa.shape == (40, 10, 10, 1) and ya.shape == (40, 10, 10, 1)
+    for j, k in enumerate(feeder.order):
+        r, c = feeder.corners[k]
+        assert 0 <= r <= 14 and 0 <= c <= 14
+        np.testing.assert_array_equal(xa[j], x[k, r:r + 10, c:c + 10])
+        np.testing.assert_array_equal(ya[j], y[k, r:r + 10, c:c + 10])
+
+
+@pytest.mark.parametrize("foreground", [0.0, 1 / 3, 1.0])
+def test_the_share_of_windows_on_a_lesion_is_at_least_foreground(foreground):
+    x, y = lesion_cases(n=400, side=40, seed=1)
+    feeder = AugmentedBatches(x, y, batch_size=50, seed=5, augment=False, patch=8,
+                              foreground=foreground)
+    _, ya = all_batches(feeder)
+    with_lesion = y.reshape(400, -1).max(axis=1)[feeder.order] == 1
+    held = ya.reshape(400, -1).max(axis=1) == 1
+    # a window placed at random on a 40-px grid holds a given cell with probability
+    # (8/40)^2 = 0.04; a window placed on the lesion always holds it
+    expected = foreground + (1 - foreground) * 0.04
+    share = held[with_lesion].mean()
+    assert abs(share - expected) < 0.07, (share, expected)
+    if foreground == 1.0:
+        assert held[with_lesion].all()
+    assert not held[~with_lesion].any()
+
+
+def test_the_windows_are_the_same_for_a_seed_and_change_with_the_epoch():
+    x, y = lesion_cases()
+    a = AugmentedBatches(x, y, batch_size=8, seed=2, patch=12)
+    b = AugmentedBatches(x, y, batch_size=8, seed=2, patch=12)
+    np.testing.assert_array_equal(a.corners, b.corners)
+    first = a.corners.copy()
+    a.on_epoch_end()
+    assert not np.array_equal(a.corners, first)
+
+
+def test_a_window_the_size_of_the_grid_is_the_whole_grid():
+    x, y = lesion_cases(side=12)
+    whole = AugmentedBatches(x, y, batch_size=8, seed=4, patch=12)
+    plain = AugmentedBatches(x, y, batch_size=8, seed=4)
+    assert whole.patch is None
+    np.testing.assert_array_equal(all_batches(whole)[0], all_batches(plain)[0])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"patch": 30}, "between 1 and"),
+                                                 ({"patch": 0}, "between 1 and"),
+                                                 ({"patch": 8, "foreground": 1.5}, "share")])
+def test_a_bad_window_is_refused(kwargs, message):
+    x, y = lesion_cases()
+    with pytest.raises(ValueError, match=message):
+        AugmentedBatches(x, y, batch_size=8, seed=0, **kwargs)
+
+
 def test_to_model_grid_gives_float32_on_the_square_grid():
     rng = np.random.default_rng(0)
     images = [rng.random((20, 30)), rng.random((16, 16)), rng.random((13, 41)).astype("f4")]

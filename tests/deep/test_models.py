@@ -18,6 +18,19 @@ def test_output_shape_matches_input(name):
 
 
 @pytest.mark.parametrize("name", list(MODELS))
+def test_a_model_built_for_any_size_gives_the_fixed_models_answer_at_every_size(name):
+    # trained on windows, applied to the whole grid: the same weights at two sides
+    free, fixed = build_model(name, None), build_model(name, 32)
+    assert free.input_shape == (None, None, None, 1)
+    fixed.set_weights(free.get_weights())
+    x = np.random.default_rng(1).random((2, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(free(x)),
+                               keras.ops.convert_to_numpy(fixed(x)), atol=1e-6)
+    assert keras.ops.convert_to_numpy(free(np.zeros((1, 48, 48, 1), "float32"))).shape == (
+        1, 48, 48, 1)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
 def test_layer_names_are_deterministic(name):
     assert [layer.name for layer in build_model(name, 32).layers] == [
         layer.name for layer in build_model(name, 32).layers]
