@@ -13,7 +13,10 @@ from deep.data import masks_to_model_grid, to_model_grid
 from deep.models import MODELS
 from deep.training import DeepSegmenter, attempt_seed
 
-FAST = {"input_size": 32, "epochs": 1, "batch_size": 4}
+# eager: on these few tiny images tracing the training step costs more than it saves (a
+# compiled fit here takes 10-40 s, an eager one 1-7 s); the compiled path, the one runs take,
+# is tested for reproducibility below
+FAST = {"input_size": 32, "epochs": 1, "batch_size": 4, "run_eagerly": True}
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -36,7 +39,8 @@ def test_fit_gives_finite_loss_and_masks_on_each_grid(name, tiny, tmp_path):
 def test_two_fits_with_the_same_seed_predict_identically(tiny, tmp_path):
     x, y, xv, yv, xt, _ = tiny
     runs = [DeepSegmenter(model="unet_course", seed=7, workdir=tmp_path / str(i),
-                          **(FAST | {"epochs": 2})).fit(x, y, val=(xv, yv)) for i in range(2)]
+                          **(FAST | {"epochs": 2, "run_eagerly": False})).fit(
+        x, y, val=(xv, yv)) for i in range(2)]
     a, b = (np.stack(r.predict_proba(xt)) for r in runs)
     np.testing.assert_array_equal(a, b)
     assert runs[0].history_ == runs[1].history_
@@ -199,6 +203,43 @@ def test_invalid_parameters_are_named(kwargs, name, tiny):
     x, y, *_ = tiny
     with pytest.raises(ValueError, match=f"'{name}'"):
         DeepSegmenter(**kwargs).fit(x, y)
+
+
+WINDOWED = FAST | {"patch_size": 16}
+
+
+@pytest.mark.parametrize("name", ["cae", "unet"])
+def test_a_model_trained_on_windows_predicts_and_validates_on_the_whole_grid(name, tiny,
+                                                                             tmp_path):
+    x, y, xv, yv, xt, _ = tiny
+    model = DeepSegmenter(model=name, workdir=tmp_path, **WINDOWED).fit(
+        x, y, val=(xv, yv))
+    assert model.model_.input_shape == (None, None, None, 1)
+    assert np.isfinite(model.history_["val_loss"]).all()
+    grid = model._predict_grid(to_model_grid(xt, 32))
+    assert grid.shape == (len(xt), 32, 32, 1)
+    assert [m.shape for m in model.predict(xt)] == [np.shape(i) for i in xt]
+    # the ceiling is the grid's, not the window's
+    ceiling = model.resolution_ceiling(yv)
+    reference = DeepSegmenter(input_size=32).resolution_ceiling(yv)
+    for a, b in zip(ceiling, reference, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_on_windows_is_reproducible(tiny, tmp_path):
+    x, y, xv, yv, xt, _ = tiny
+    runs = [DeepSegmenter(model="cae", seed=3, workdir=tmp_path / str(i), **WINDOWED).fit(
+        x, y, val=(xv, yv)) for i in range(2)]
+    np.testing.assert_array_equal(*(np.stack(r.predict_proba(xt)) for r in runs))
+
+
+@pytest.mark.parametrize(("patch_size", "message"), [(48, "at most its 'input_size'"),
+                                                     (24, "'patch_size' parameter of unet "
+                                                          "must be a positive multiple of 16")])
+def test_a_window_the_model_cannot_take_is_refused(patch_size, message, tiny):
+    x, y, *_ = tiny
+    with pytest.raises(ValueError, match=message):
+        DeepSegmenter(model="unet", patch_size=patch_size, **FAST).fit(x, y)
 
 
 def test_predict_before_fit_is_an_error(tiny):
