@@ -3,9 +3,10 @@
 ``standard`` (the default on a CPU) is the benchmark: the default phantom or the given data,
 five folds, classical methods tuned on their validation part, deep models trained to early
 stopping or their epoch cap; it is sized so that ``run --all`` (one worker per core) takes
-under 20 minutes on a 2-core CPU: classical tuning scores 10 validation cases per candidate;
-automatic deep models at 48 px, ROI-track models at 32 px, batches of 8, at most 20 epochs,
-the 4-level U-Nets at half width.
+under 20 minutes on a 2-core CPU: classical tuning scores every validation case per candidate;
+automatic deep models predict on an 80 px grid and train on 48 px windows of it for at most 30
+epochs, ROI-track models at 32 px for at most 20, batches of 8, the 4-level U-Nets at half
+width.
 ``full`` is the one for a GPU: 128 px, full-width U-Nets, up to 200 epochs, three training
 seeds, mixed precision; ``run`` takes it by default when the Keras backend sees a GPU.
 ``quick`` checks the whole pipeline end to end in under two minutes: a small phantom (or the
@@ -102,22 +103,24 @@ PROFILES = {
         # batches of 8 at twice the default learning rate: twice the optimizer steps per
         # epoch for the same compute; on fold 0 the half-width unet scored Dice 0.937 after
         # 20 epochs (0.886 with batches of 16 at 1e-3; 0.951 trained for 150 epochs)
-        deep={"input_size": 48, "epochs": 20, "patience": 5, "min_epochs": 8,
+        # The automatic models predict on an 80 px grid and train on 48 px windows of it, a
+        # third placed on the lesion (patch-based training, as nnU-Net): on the course's
+        # development half their resolution ceiling is 0.984 at 80 px (0.936 at 48, 0.967 at
+        # 64, 0.979 at 72, which a 4-level U-Net cannot take), while a training step costs
+        # what it cost at 48 px. Fold 0 of the development half, half-width unet, one seed:
+        # at 48 px on the whole grid, Dice 0.256 after 20 epochs (0.236 at its plateau, epoch
+        # 37); on 48 px windows of the 80 px grid 0.09 after 20 epochs, 0.316 after 60 (the
+        # validation Dice 0.19 at epoch 20, 0.35 at 30, 0.50 at 60: a finer grid needs more
+        # epochs), so the automatic models get 30 epochs, what the 20-minute budget holds.
+        # The ROI-track models stay at 32 px (ceiling 0.998, the crop being sized from the
+        # box) on the whole crop, 20 epochs. The 4-level U-Nets at half width everywhere.
+        deep={"input_size": 80, "patch_size": 48, "epochs": 30, "patience": 5, "min_epochs": 8,
               "lr_patience": 3, "batch_size": 8, "learning_rate": 2e-3},
-        # the 4-level U-Nets at half their default widths, the automatic models at 48 px
-        # and the ROI-track models at 32 px: what fits a 20-minute budget on two CPU cores.
-        # On the course's development half the ROI models' resolution ceiling is 0.998 at
-        # 32 px (the crop is sized from the box); the automatic models' is 0.936 at 48 px
-        # (64 px: 0.967, 80 px: 0.984), but trained for these 20 epochs the half-width
-        # unet scored Dice 0.23-0.25 on fold 0 at 48 px, 0.04 at 64 and 0.00-0.11 at 80 (most
-        # masks empty; measured before the collapse guard watched the thresholded Dice too,
-        # but the 64 px training was never restarted and the 80 px one without the guard
-        # gave 0.00): a larger input needs more epochs than the budget holds, so the
-        # automatic models stay at 48 px and the full profile trains them at 128
         deep_per_model={
             **{name: {"model_kwargs": {"widths": (8, 16, 32, 64), "bridge": 128}}
                for name in ("unet", "attention_unet")},
-            **{name: {"input_size": 32} for name in ("unet_roi", "attention_unet_roi")}},
+            **{name: {"input_size": 32, "patch_size": None, "epochs": 20}
+               for name in ("unet_roi", "attention_unet_roi")}},
         first_cell_s={"deep": 60.0},
     ),
     # the settings of the course notebook's long training, for an accelerator: 128 px,
