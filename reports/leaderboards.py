@@ -188,9 +188,12 @@ def _board_rows(run: RunData, board: pd.DataFrame, floor: str | None, floors: li
     floor_mean = board.loc[floor, "dice_mean"] if floor is not None else np.nan
     tests = floor_tests.set_index("method") if floor_tests is not None else None
     shared = run.record.get("dataset", {}).get("reference_algorithm", "")
-    for rank, (method, row) in enumerate(board.iterrows(), start=1):
-        cells = {"rank": rank, "method": method, "shares_reference": method == shared,
-                 "family": run.record["methods"][method]["family"],
+    rank = 0
+    for method, row in board.iterrows():
+        family = run.record["methods"][method]["family"]
+        rank += family != FLOOR_FAMILY  # a floor is the line the ranks are read against
+        cells = {"rank": "" if family == FLOOR_FAMILY else rank, "method": method,
+                 "shares_reference": method == shared, "family": family,
                  "n": int(row["n_cases"]), "patients": int(row["n_patients"]),
                  "empty": f"{row['n_empty']:g}", "is_floor": method == floor,
                  "weaker_floor": method in floors and method != floor,

@@ -311,3 +311,16 @@ def test_the_method_that_shares_the_references_algorithm_is_flagged(rng):
         "radial_maxvar": True, "box_shape": False, "gac": False}
     assert roi["shares_reference"] == ["radial_maxvar"]
     assert roi["reference_algorithm_from"] == "assumed for a course folder"
+
+
+def test_floors_carry_no_rank_and_the_methods_are_ranked_without_them(rng):
+    base = per_patient(rng, 40, 0.0, 0.02)
+    run = synthetic_run({"box_shape": ("floor", True, 0.80 + base),
+                         "box_ellipse": ("floor", True, 0.60 + base),
+                         "radial_maxvar": ("classical", True, 0.72 + base),
+                         "roi_ellipse": ("reference", True, 0.65 + base),
+                         "gac": ("classical", True, 0.55 + base)})
+    rows = leaderboard_section(run, seed=0, figures=False)["tracks"][0]["rows"]
+    assert [(r["method"], r["rank"]) for r in rows] == [
+        ("box_shape", ""), ("radial_maxvar", 1), ("roi_ellipse", 2), ("box_ellipse", ""),
+        ("gac", 3)]
