@@ -107,12 +107,15 @@ def test_list_names_the_datasets_and_every_segmenter():
     assert out.stdout.startswith("methods, with the settings of the standard profile, the "
                                  "default on a CPU")
     unet = out.stdout.split("\n  unet ")[1].splitlines()
-    assert "input_size=48" in unet[2] and "widths=(8, 16, 32, 64)" in unet[2]
+    # the automatic models predict on 80 px and train on 48 px windows; the ROI models at 32
+    assert "input_size=80" in unet[2] and "widths=(8, 16, 32, 64)" in unet[2]
+    assert unet[3].split("also: ")[1] == "epochs=30, patch_size=48"
     unet_roi = out.stdout.split("\n  unet_roi ")[1].splitlines()
     assert "input_size=32" in unet_roi[2]
+    assert unet_roi[3].split("also: ")[1] == "epochs=20, patch_size=None"
     # tuning on the whole validation part, as the deep models stop on it
     assert "max_tuning_cases=None" in out.stdout.split("\n  radial_maxvar ")[1].splitlines()[2]
-    assert "epochs=20" in out.stdout.split("training of every deep model (standard): ")[1]
+    assert "patience=5" in out.stdout.split("training of every deep model (standard): ")[1]
 
 
 def test_list_shows_the_values_of_the_profile_it_is_given():

@@ -97,7 +97,7 @@ def test_the_deep_roi_track_is_registered_and_made_semi_automatic():
     assert roi_model.use_roi and roi_model.model == "unet" and roi_model.input_size == 32
     assert roi_model.model_kwargs == {"widths": (8, 16, 32, 64), "bridge": 128}
     plain = make_method("unet", standard, seed=3)
-    assert not plain.use_roi and plain.input_size == 48
+    assert not plain.use_roi and (plain.input_size, plain.patch_size) == (80, 48)
     with pytest.raises(ParameterError, match="registered method"):
         make_method("cae_roi", standard, seed=3)
 

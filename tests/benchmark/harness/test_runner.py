@@ -592,7 +592,7 @@ def test_profiles_reach_the_methods_they_name():
     standard = PROFILES["standard"]
     unet = make_method("unet", standard, seed=4)
     assert unet.model_kwargs == {"widths": (8, 16, 32, 64), "bridge": 128}
-    assert (unet.input_size, unet.seed, unet.epochs) == (48, 4, 20)
+    assert (unet.input_size, unet.patch_size, unet.seed, unet.epochs) == (80, 48, 4, 30)
     assert make_method("cae", standard, seed=0).model_kwargs is None
     grower = make_method("region_growing", standard, seed=3)
     assert grower.max_tuning_cases is None and grower.random_state == 3
