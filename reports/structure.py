@@ -112,8 +112,12 @@ def method_section(run: RunData) -> list[dict]:
             arch = params.get("model_kwargs") or {}
             arch_text = "".join(f"; {k} {'/'.join(map(str, v)) if isinstance(v, list) else v}"
                                 for k, v in arch.items())
-            detail = (f"{cells[0].get('backend', '?')} on {cells[0].get('device', '?')}; input "
-                      f"{params.get('input_size', '?')} px{arch_text}; epochs run (best) per "
+            window = params.get("patch_size")
+            grid = (f"grid {params.get('input_size', '?')} px, trained on {window} px windows"
+                    if window and window != params.get("input_size")
+                    else f"input {params.get('input_size', '?')} px")
+            detail = (f"{cells[0].get('backend', '?')} on {cells[0].get('device', '?')}; "
+                      f"{grid}{arch_text}; epochs run (best) per "
                       "fold: " + ", ".join(f"fold {f['fold']}: {c.get('epochs_run')} "
                                            f"({c.get('best_epoch')})"
                                            for f, c in zip(run.splits["folds"], cells,

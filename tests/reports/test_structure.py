@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from reports.structure import training_note, training_section, tuning_scope
+from reports.structure import method_section, training_note, training_section, tuning_scope
 
 from .synthetic import synthetic_run
 
@@ -41,3 +41,16 @@ def test_the_glance_says_when_deep_trainings_ended_before_a_plateau():
     for key in list(run.seed_cells):
         run.seed_cells[key] = {"stopped": "plateau"}
     assert training_note(training_section(run)["convergence"], smoke=False) == ""
+
+
+def test_the_methods_table_says_the_grid_and_the_windows_a_deep_model_trained_on():
+    run = synthetic_run({"u": ("deep", False, np.full(80, 0.6)),
+                         "r": ("deep", True, np.full(80, 0.6))})
+    for k in range(5):
+        run.seed_cells[("u", k, 0)] = {"params": {"input_size": 80, "patch_size": 48},
+                                       "epochs_run": 30, "best_epoch": 30}
+        run.seed_cells[("r", k, 0)] = {"params": {"input_size": 32, "patch_size": None},
+                                       "epochs_run": 20, "best_epoch": 19}
+    detail = {row["method"]: row["detail"] for row in method_section(run)}
+    assert "; grid 80 px, trained on 48 px windows; epochs run" in detail["u"]
+    assert "; input 32 px; epochs run (best) per fold: fold 0: 20 (19)" in detail["r"]
