@@ -78,9 +78,9 @@ def _report_rows(report: Path) -> dict[str, str]:
     section = page[page.index('<section id="leaderboard"'):page.index('id="tests"')]
     rows = {}
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", section, flags=re.S):
-        match = re.search(r'<td class="num">\d+</td><td>([^<]+)', row)
-        if match:
-            rows[match.group(1)] = row
+        match = re.search(r'<td class="num">(\d*)</td><td>([^<]+)', row)
+        if match:  # a floor carries no rank
+            rows[match.group(2)] = row
     return rows
 
 
