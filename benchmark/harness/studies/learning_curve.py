@@ -86,8 +86,8 @@ def scaled_profile(profile: Profile, method: str, factor: float) -> Profile:
     --------
     >>> from benchmark.harness.profiles import get_profile
     >>> quarter = scaled_profile(get_profile("standard"), "unet_roi", 3.75)
-    >>> quarter.deep_per_model["unet_roi"]["epochs"], quarter.deep["epochs"]
-    (75, 20)
+    >>> quarter.deep_per_model["unet_roi"]["epochs"], quarter.deep["epochs"]  # 20 x 3.75
+    (75, 30)
     """
     if factor == 1:
         return profile

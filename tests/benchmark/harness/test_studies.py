@@ -21,6 +21,7 @@ from benchmark.harness.cli import build_parser
 from benchmark.harness.profiles import get_profile
 from benchmark.harness.studies import (
     STUDIES,
+    deep_settings,
     epoch_factor,
     scaled_profile,
     steps_per_epoch,
@@ -97,11 +98,12 @@ def test_learning_curve_deep_cells_get_the_full_part_s_steps_per_fold(tmp_path):
             if task.method == "otsu":
                 assert task.profile is prof
                 continue
-            full_steps = prof.deep["epochs"] * steps_per_epoch(full_train[task.fold], batch)
+            full_epochs = deep_settings(prof, task.method)["epochs"]  # the model's own cap
+            full_steps = full_epochs * steps_per_epoch(full_train[task.fold], batch)
             steps = model.epochs * steps_per_epoch(sizes[task.fold], batch)
             # as many steps as with the full training part, to within one epoch's
             assert full_steps <= steps < full_steps + steps_per_epoch(sizes[task.fold], batch)
-            assert model.patience >= prof.deep["patience"]
+            assert model.patience >= deep_settings(prof, task.method)["patience"]
             checked += level.params["fraction"] < 1
         study_level = json.loads((plan.out / store.RUN_JSON).read_text())["settings"][
             "study_level"]
