@@ -206,12 +206,10 @@ class DeepSegmenter(BaseEstimator):
     }
 
     def __init__(self, *, model="unet", input_size=128, patch_size=None, epochs=100,
-                 batch_size=16,
-                 learning_rate=1e-3, patience=12, min_epochs=20, min_delta=1e-3,
-                 lr_patience=None,
-                 collapse_dice=0.05, max_restarts=2, augment=True,
-                 tune_threshold=False, mixed_precision=False, run_eagerly=False, seed=0,
-                 workdir=None, model_kwargs=None, use_roi=False, verbose=0):
+                 batch_size=16, learning_rate=1e-3, patience=12, min_epochs=20,
+                 min_delta=1e-3, lr_patience=None, collapse_dice=0.05, max_restarts=2,
+                 augment=True, tune_threshold=False, mixed_precision=False, run_eagerly=False,
+                 seed=0, workdir=None, model_kwargs=None, use_roi=False, verbose=0):
         self.model = model
         self.input_size = input_size
         self.patch_size = patch_size
