@@ -176,9 +176,10 @@ class Results:
         -------
         DataFrame
             Index ``method``; columns :data:`LEADERBOARD_COLUMNS`: ``track`` (its key),
-            ``rank`` in the track, ``family``, ``is_floor`` (the track's floor, the strongest
-            pixel-free predictor), ``<metric>_mean``, ``_median``, ``_low``, ``_high`` (the
-            patient-level 95 % CI) of Dice, Jaccard, HD95 and ASSD, ``vs_floor`` (mean Dice
+            ``rank`` in the track (as the report ranks: a floor has none, ``<NA>``),
+            ``family``, ``is_floor`` (the track's floor, the strongest pixel-free predictor),
+            ``<metric>_mean``, ``_median``, ``_low``, ``_high`` (the patient-level 95 % CI) of
+            Dice, Jaccard, HD95 and ASSD, ``vs_floor`` (mean Dice
             minus the floor's) and ``vs_floor_p`` (Holm-corrected p of the one-sided test
             above the floor), ``floor_mark`` (above / not shown above / below the floor),
             ``ceiling`` (mean Dice of the resolution ceiling; NaN for methods without one),
@@ -270,7 +271,9 @@ def _track_frame(section: dict) -> pd.DataFrame:
     marks = {r["method"]: r["floor_mark"] for r in section["rows"]}
     frame = board.copy()
     frame.insert(0, "track", section["key"])
-    frame.insert(1, "rank", range(1, len(board) + 1))
+    # the report's ranks: a floor carries none (the line the ranks are read against)
+    frame.insert(1, "rank", pd.array([r["rank"] if r["rank"] != "" else None
+                                      for r in section["rows"]], dtype="Int64"))
     frame.insert(2, "family", [r["family"] for r in section["rows"]])
     frame.insert(3, "is_floor", [m == floor for m in board.index])
     frame["vs_floor"] = [board.loc[m, "dice_mean"] - floor_mean if m != floor else np.nan

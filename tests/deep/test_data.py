@@ -160,19 +160,30 @@ def test_windows_are_cut_from_the_grid_where_the_corners_say():
         np.testing.assert_array_equal(ya[j], y[k, r:r + 10, c:c + 10])
 
 
+def _chance_a_random_window_holds(cell: int, side: int, patch: int) -> float:
+    """Share of the uniformly drawn corners along one axis whose window holds ``cell``."""
+    span = side - patch + 1
+    return (min(cell, span - 1) - max(0, cell - patch + 1) + 1) / span
+
+
 @pytest.mark.parametrize("foreground", [0.0, 1 / 3, 1.0])
-def test_the_share_of_windows_on_a_lesion_is_at_least_foreground(foreground):
+def test_the_share_of_windows_on_a_lesion_is_the_forced_share_plus_chance(foreground):
     x, y = lesion_cases(n=400, side=40, seed=1)
     feeder = AugmentedBatches(x, y, batch_size=50, seed=5, augment=False, patch=8,
                               foreground=foreground)
     _, ya = all_batches(feeder)
-    with_lesion = y.reshape(400, -1).max(axis=1)[feeder.order] == 1
+    order = feeder.order
+    with_lesion = y.reshape(400, -1).max(axis=1)[order] == 1
     held = ya.reshape(400, -1).max(axis=1) == 1
-    # a window placed at random on a 40-px grid holds a given cell with probability
-    # (8/40)^2 = 0.04; a window placed on the lesion always holds it
-    expected = foreground + (1 - foreground) * 0.04
+    # a window placed at random holds the case's lesion cell by chance (exact, per cell); a
+    # window placed on the lesion always holds it
+    cells = [np.argwhere(y[k, ..., 0] == 1)[0] for k in order[with_lesion]]
+    chance = np.mean([_chance_a_random_window_holds(r, 40, 8) *
+                      _chance_a_random_window_holds(c, 40, 8) for r, c in cells])
+    expected = foreground + (1 - foreground) * chance
     share = held[with_lesion].mean()
-    assert abs(share - expected) < 0.07, (share, expected)
+    # 320 cases with a lesion: the binomial SD of the share is at most 0.028
+    assert abs(share - expected) < 0.06, (share, expected)
     if foreground == 1.0:
         assert held[with_lesion].all()
     assert not held[~with_lesion].any()

@@ -226,6 +226,13 @@ def test_a_model_trained_on_windows_predicts_and_validates_on_the_whole_grid(nam
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_window_the_size_of_the_grid_trains_the_fixed_size_model(tiny, tmp_path):
+    x, y, xv, yv, *_ = tiny
+    model = DeepSegmenter(model="cae", workdir=tmp_path, **(WINDOWED | {"patch_size": 32})).fit(
+        x, y, val=(xv, yv))
+    assert model.model_.input_shape == (None, 32, 32, 1)
+
+
 def test_training_on_windows_is_reproducible(tiny, tmp_path):
     x, y, xv, yv, xt, _ = tiny
     runs = [DeepSegmenter(model="cae", seed=3, workdir=tmp_path / str(i), **WINDOWED).fit(

@@ -89,6 +89,10 @@ def test_leaderboard_holds_the_reports_numbers(api_run):
     board = api_run.leaderboard()
     assert list(board.columns) == LEADERBOARD_COLUMNS and set(board.index) == set(METHODS)
     assert board.loc["box_shape", "is_floor"] and board["track"].eq("roi").all()
+    # ranked as the report ranks: the floors carry none, the others 1..n in order
+    floors = board["family"].eq("floor")
+    assert board.loc[floors, "rank"].isna().all()
+    assert board.loc[~floors, "rank"].tolist() == list(range(1, int((~floors).sum()) + 1))
     rows = _report_rows(api_run.report)
     assert set(rows) == set(METHODS)
     for method, row in board.iterrows():
